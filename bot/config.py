@@ -1,0 +1,92 @@
+"""Typed settings read once from the environment (and `.env`), so the rest of the code never touches os.environ."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_PATH = Path("var/trivia.db")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message tells the admin what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str | None
+    database_path: Path = DEFAULT_DATABASE_PATH
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+
+    def require_token(self) -> str:
+        """The token is only needed to connect; CLI commands such as `import` work without it."""
+        if not self.discord_token:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token there "
+                "(README, 'Create the bot in the Discord developer portal')."
+            )
+        return self.discord_token
+
+
+def _optional(values: Mapping[str, str | None], name: str) -> str | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _optional_int(values: Mapping[str, str | None], name: str) -> int | None:
+    raw = _optional(values, name)
+    if raw is None:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (a Discord id), not {raw!r}.") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be a positive Discord id, not {raw!r}.")
+    return number
+
+
+def _url(values: Mapping[str, str | None], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = _optional(values, name)
+    if raw is None:
+        return None
+    if not raw.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+        raise ConfigError(f"{name} must start with {' or '.join(s + '://' for s in schemes)}, not {raw!r}.")
+    return raw.rstrip("/")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike[str] | None = ".env"
+) -> Settings:
+    """Real environment variables win over `.env`, so a deployment can override a checked-in file."""
+    values: dict[str, str | None] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        values.update(dotenv_values(dotenv_path))
+    values.update(os.environ if environ is None else environ)
+
+    level = (_optional(values, "LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+    if level not in logging.getLevelNamesMapping():  # pragma: no cover - guards a renamed level
+        raise ConfigError(f"unknown LOG_LEVEL {level!r}")
+
+    return Settings(
+        discord_token=_optional(values, "DISCORD_TOKEN"),
+        database_path=Path(_optional(values, "DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
+        log_level=level,
+        discord_api_base=_url(values, "DISCORD_API_BASE", ("http", "https")),
+        discord_gateway_url=_url(values, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+    )

@@ -1,0 +1,61 @@
+"""Rows as dataclasses, so nothing above the store ever sees a cursor or a column name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    id: int
+    title: str
+    year: int | None
+    genre: str
+    cast: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: int
+    film_id: int
+    text: str
+    section: str
+    credit: str | None
+    source: str | None
+    origin: str
+    guild_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    films_added: int = 0
+    films_existing: int = 0
+    facts_added: int = 0
+    facts_skipped: int = 0
+
+    def __add__(self, other: ImportSummary) -> ImportSummary:
+        return ImportSummary(
+            self.films_added + other.films_added,
+            self.films_existing + other.films_existing,
+            self.facts_added + other.facts_added,
+            self.facts_skipped + other.facts_skipped,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"films: {self.films_added} added, {self.films_existing} already present; "
+            f"facts: {self.facts_added} added, {self.facts_skipped} skipped (already present)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    films: int
+    facts: int
+    global_facts: int
+    guild_facts: int
+    films_without_facts: int

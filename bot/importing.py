@@ -1,0 +1,69 @@
+"""Reading catalog files from disk: picks the parser by extension and reports problems by file and line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from bot.db.catalog import CatalogRepository
+from bot.db.models import ImportSummary
+from bot.trivia.catalog_formats import parse_csv, parse_json
+from bot.trivia.errors import ImportFormatError
+from bot.trivia.page_format import parse_page
+from bot.trivia.records import FilmRecord
+
+CATALOG_SUFFIXES = (".json", ".csv", ".txt", ".page")
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def read_catalog_file(path: Path) -> list[FilmRecord]:
+    """JSON and CSV by extension; anything else is read as a "Making Of" page."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportFormatError(name, None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(name, line, f"not valid UTF-8 (byte {exc.start})") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportFormatError(name, line, "the file contains a NUL byte; is it a text file?")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return parse_json(text, name)
+    if suffix == ".csv":
+        return parse_csv(text, name)
+    return parse_page(text, name)
+
+
+def read_catalog_files(paths: Sequence[Path]) -> list[FilmRecord]:
+    """Every file is parsed before anything is written, so one bad file imports nothing at all."""
+    films: list[FilmRecord] = []
+    for path in paths:
+        films.extend(read_catalog_file(path))
+    return films
+
+
+async def import_files(catalog: CatalogRepository, paths: Sequence[Path]) -> ImportSummary:
+    return await catalog.import_films(read_catalog_files(paths))
+
+
+def bundled_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in CATALOG_SUFFIXES)
+
+
+def fingerprint(paths: Iterable[Path]) -> str:
+    """Changes when a bundled file is added or edited, so an upgrade imports what it ships."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

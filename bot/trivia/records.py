@@ -1,0 +1,48 @@
+"""What an import produces, before it touches the store: films with their facts, in page order."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from bot.trivia.text import fold
+from bot.trivia.titles import normalise_title
+
+DEFAULT_SECTION = "Behind The Scenes"
+MAX_FACT_LENGTH = 4000
+MAX_TITLE_LENGTH = 200
+MIN_YEAR = 1870
+MAX_YEAR = 2100
+
+
+@dataclass(frozen=True, slots=True)
+class FactRecord:
+    text: str
+    section: str = DEFAULT_SECTION
+    credit: str | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class FilmRecord:
+    title: str
+    year: int | None
+    genre: str = ""
+    cast: str = ""
+    aliases: list[str] = field(default_factory=list)
+    facts: list[FactRecord] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return film_label(self.title, self.year)
+
+
+def film_label(title: str, year: int | None) -> str:
+    return f"{title} ({year})" if year else title
+
+
+def fact_hash(title: str, year: int | None, text: str) -> str:
+    """Stable across re-imports and formats: credit, section and cosmetic differences do not count,
+    so the same fact arriving again from a page, JSON or CSV is recognised and skipped."""
+    key = f"{normalise_title(title)}\x1f{year or 0}\x1f{fold(text)}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

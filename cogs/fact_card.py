@@ -1,0 +1,83 @@
+"""How a fact looks in Discord (the embed) and its "Another fact" button, shared by every cog that shows facts.
+
+Not an extension: imported by the cogs that need it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.app import report_interaction_error
+from bot.trivia.display import FactCard
+
+EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
+# Discord's limits; an embed over any of them is rejected whole.
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = 1024
+FOOTER_LIMIT = 2048
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe(text: str) -> str:
+    """Text from pages and members renders as written: markdown escaped, mentions defused (they
+    cannot ping anyway with AllowedMentions.none(), but should not even look like a mention)."""
+    escaped = discord.utils.escape_markdown(text)
+    return discord.utils.escape_mentions(escaped)
+
+
+def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
+    title = card.film_label if heading is None else f"{heading}: {card.film_label}"
+    credit = f"Contributed by {safe(card.credit)}" if card.credit else "Contributor unknown"
+    credit_line = f"\n\n— *{clip(credit, 300)}*"
+    body = clip(safe(card.text), DESCRIPTION_LIMIT - len(credit_line))
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT), description=body + credit_line, colour=EMBED_COLOUR)
+    if card.source:
+        embed.add_field(name="Source", value=clip(safe(card.source), FIELD_LIMIT), inline=False)
+    embed.set_footer(text=clip(f"{card.section} · {card.counter}", FOOTER_LIMIT))
+    return embed
+
+
+class AnotherFactButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:another:(?P<film_id>[0-9]{1,19})"
+):
+    """The film id lives in the custom_id, so the button works after a restart with no stored view."""
+
+    def __init__(self, film_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Another fact",
+                emoji="🎬",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"trivia:another:{film_id}",
+            )
+        )
+        self.film_id = film_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AnotherFactButton:
+        return cls(int(match["film_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            card = await interaction.client.trivia.card_for_film(  # type: ignore[attr-defined]
+                self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
+            )
+            # Editing in place: a double click cannot flood the channel, and the card stays one message.
+            await interaction.response.edit_message(embed=fact_embed(card), view=fact_view(card.film_id))
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+
+def fact_view(film_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(AnotherFactButton(film_id))
+    return view

@@ -1,0 +1,59 @@
+"""/trivia: look a film up (autocompleted, typo-tolerant) and show one of its facts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.trivia.errors import TriviaError
+from bot.trivia.titles import MAX_QUERY_LENGTH
+from cogs.fact_card import AnotherFactButton, clip, fact_embed, fact_view
+
+if TYPE_CHECKING:
+    from bot.app import TriviaBot
+
+CHOICE_LIMIT = 100  # Discord's limit on a choice's name and value
+
+
+class Lookup(commands.Cog):
+    def __init__(self, bot: TriviaBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AnotherFactButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnotherFactButton)
+
+    @app_commands.command(name="trivia", description="A behind-the-scenes fact about a film")
+    @app_commands.describe(
+        film="The film's title; typos and “Title (Year)” are fine",
+        number="Show fact number n instead of a random one",
+    )
+    async def trivia(
+        self,
+        interaction: discord.Interaction,
+        film: app_commands.Range[str, 1, MAX_QUERY_LENGTH],
+        number: app_commands.Range[int, 1, 1_000_000] | None = None,
+    ) -> None:
+        assert interaction.channel_id is not None
+        card = await self.bot.trivia.fact_card(
+            film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
+        )
+        await interaction.response.send_message(embed=fact_embed(card), view=fact_view(card.film_id))
+
+    @trivia.autocomplete("film")
+    async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            entries = await self.bot.trivia.autocomplete(current)
+        except TriviaError:
+            return []
+        labels = [clip(e.label, CHOICE_LIMIT) for e in entries]
+        return [app_commands.Choice(name=label, value=label) for label in labels]
+
+
+async def setup(bot: TriviaBot) -> None:
+    await bot.add_cog(Lookup(bot))
