@@ -25,22 +25,37 @@ ACCEPT_SCORE = 72.0
 # ...and this much closer than the next different film, so "mash" never silently becomes "mask".
 ACCEPT_MARGIN = 8.0
 SUGGEST_SCORE = 60.0
+YEAR_MISMATCH_PENALTY = 2 * ACCEPT_MARGIN
 _ARTICLES = ("the", "a", "an")
 _TRAILING_ARTICLE = re.compile(r"^(?P<title>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _PAREN_YEAR = re.compile(r"^(?P<title>.*?)\s*[\(\[]\s*(?P<year>\d{4})\s*[\)\]]$")
 _BARE_YEAR = re.compile(r"^(?P<title>.*\S)\s+(?P<year>\d{4})$")
 
 
-def normalise_title(title: str) -> str:
-    """The identity of a title: "The Mask", "Mask, The" and "mask!" are the same film name."""
+def _article_first(title: str) -> str:
     text = clean_line(title)
     moved = _TRAILING_ARTICLE.match(text)
-    if moved:
-        text = f"{moved['article']} {moved['title']}"
-    words = fold(text).split(" ")
+    return f"{moved['article']} {moved['title']}" if moved else text
+
+
+def _drop_article(key: str) -> str:
+    words = key.split(" ")
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return " ".join(words)
+
+
+def normalise_title(title: str) -> str:
+    """The identity of a title: "The Mask", "Mask, The" and "mask!" are the same film name."""
+    return _drop_article(fold(_article_first(title)))
+
+
+def title_keys(title: str) -> list[str]:
+    """Every key a title is found by: punctuation read as a space ("spider man") and as nothing
+    ("spiderman", "M*A*S*H" -> "mash"), since members type either."""
+    spaced = normalise_title(title)
+    joined = _drop_article(fold(re.sub(r"[^\w\s]+", "", _article_first(title))))
+    return [spaced] if joined == spaced or not joined else [spaced, joined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +81,12 @@ def _readings(query: str) -> list[_Reading]:
     readings: list[_Reading] = []
     paren = _PAREN_YEAR.match(query)
     if paren and paren["title"]:
-        readings.append(_Reading(normalise_title(paren["title"]), int(paren["year"])))
-    readings.append(_Reading(normalise_title(query), None))
+        readings.extend(_Reading(key, int(paren["year"])) for key in title_keys(paren["title"]))
+    readings.extend(_Reading(key, None) for key in title_keys(query))
     bare = _BARE_YEAR.match(query)
     if bare and not paren:
         # "blade runner 2049" is a title; "mask 1985" is a title and a year. Whole-title wins.
-        readings.append(_Reading(normalise_title(bare["title"]), int(bare["year"])))
+        readings.extend(_Reading(key, int(bare["year"])) for key in title_keys(bare["title"]))
     return [r for r in readings if r.key]
 
 
@@ -87,8 +102,7 @@ class TitleIndex:
         for film_id, title, year, aliases in films:
             entry = TitleEntry(film_id, title, year)
             for name in (title, *aliases):
-                key = normalise_title(name)
-                if key:
+                for key in title_keys(name):
                     bucket = self._by_key.setdefault(key, [])
                     if entry not in bucket:
                         bucket.append(entry)
@@ -136,10 +150,9 @@ class TitleIndex:
                 reading.key, self._keys, scorer=_typo_score, limit=8, score_cutoff=SUGGEST_SCORE
             ):
                 for entry in self._by_key[key]:
-                    bonus = 1.0 if reading.year is not None and entry.year == reading.year else 0.0
-                    if reading.year is not None and entry.year != reading.year:
-                        bonus = -5.0
-                    ranked.append((score + bonus, entry))
+                    # A year the member typed outweighs a letter or two of the title.
+                    penalty = YEAR_MISMATCH_PENALTY if reading.year not in (None, entry.year) else 0.0
+                    ranked.append((score - penalty, entry))
         ranked.sort(key=lambda pair: (-pair[0], pair[1].year or 0, pair[1].film_id))
         films: list[tuple[float, TitleEntry]] = []
         seen: set[int] = set()

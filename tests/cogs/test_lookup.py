@@ -1,0 +1,113 @@
+"""The /trivia cog with discord objects mocked; the store and service underneath are real."""
+
+from __future__ import annotations
+
+import random
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import pytest
+
+from bot.app import APOLOGY, describe_error, report_interaction_error
+from bot.db.catalog import CatalogRepository
+from bot.db.store import Store
+from bot.importing import import_files
+from bot.trivia.display import FactCard
+from bot.trivia.errors import FilmNotFound
+from bot.trivia_service import TriviaService
+from cogs.fact_card import AnotherFactButton, fact_embed
+from cogs.lookup import Lookup
+from tests.conftest import SEED_PAGE
+
+
+def interaction(guild_id: int | None = 1, channel_id: int = 2) -> MagicMock:
+    mock = MagicMock(spec=discord.Interaction)
+    mock.guild_id = guild_id
+    mock.channel_id = channel_id
+    mock.response = MagicMock()
+    mock.response.send_message = AsyncMock()
+    mock.response.edit_message = AsyncMock()
+    mock.response.is_done = MagicMock(return_value=False)
+    mock.followup = MagicMock()
+    mock.followup.send = AsyncMock()
+    return mock
+
+
+@pytest.fixture
+async def cog(store: Store) -> Lookup:
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    bot = MagicMock()
+    bot.trivia = TriviaService(store, rng=random.Random(2))
+    return Lookup(bot)
+
+
+async def test_trivia_posts_a_public_card_with_an_another_fact_button(cog: Lookup):
+    inter = interaction()
+    await cog.trivia.callback(cog, inter, "mask", 2)
+
+    kwargs = inter.response.send_message.call_args.kwargs
+    assert "ephemeral" not in kwargs
+    embed: discord.Embed = kwargs["embed"]
+    assert embed.title == "Mask (1985)"
+    assert embed.description is not None
+    assert embed.description.endswith('— *Contributed by Jeremy "Joker" Brent*')
+    assert embed.footer.text == "Behind The Scenes · fact 2 of 6"
+    (button,) = kwargs["view"].children
+    film_id = (await cog.bot.trivia.resolve("mask")).film_id
+    assert button.custom_id == f"trivia:another:{film_id}"
+
+
+async def test_unknown_film_propagates_a_domain_error_for_the_handler(cog: Lookup):
+    with pytest.raises(FilmNotFound):
+        await cog.trivia.callback(cog, interaction(), "zzzz", None)
+
+
+async def test_autocomplete_offers_labels_as_choices(cog: Lookup):
+    choices = await cog.film_autocomplete(interaction(), "ma")
+    assert [(c.name, c.value) for c in choices] == [("Mask (1985)", "Mask (1985)")]
+
+
+async def test_the_button_edits_the_card_in_place(cog: Lookup):
+    inter = interaction()
+    inter.client = cog.bot
+    film_id = (await cog.bot.trivia.resolve("mask")).film_id
+    await AnotherFactButton(film_id).callback(inter)
+    kwargs = inter.response.edit_message.call_args.kwargs
+    assert kwargs["embed"].title == "Mask (1985)"
+
+
+async def test_errors_become_ephemeral_replies_and_bugs_an_apology(caplog: pytest.LogCaptureFixture):
+    inter = interaction()
+    await report_interaction_error(inter, FilmNotFound("zzzz", []))
+    args, kwargs = inter.response.send_message.call_args
+    assert kwargs["ephemeral"] is True
+    assert args[0].startswith("No film called “zzzz”")
+
+    inter = interaction()
+    inter.command = None
+    await report_interaction_error(inter, KeyError("bug"))
+    assert inter.response.send_message.call_args.args[0] == APOLOGY
+    assert "unhandled error" in caplog.text
+
+    done = interaction()
+    done.response.is_done.return_value = True
+    await report_interaction_error(done, FilmNotFound("x", []))
+    assert done.followup.send.call_args.kwargs["ephemeral"] is True
+
+
+def test_permission_errors_name_the_permission():
+    error = discord.app_commands.MissingPermissions(["manage_guild"])
+    assert describe_error(error) == "You need the **Manage Server** permission to do that."
+
+
+def test_hostile_text_never_breaks_the_embed_or_looks_like_a_mention():
+    hostile = "@everyone <@&123> **bold** `code` ||spoiler|| " + "x" * 10_000
+    card = FactCard(1, "T" * 300, 1999, 1, hostile, "Deleted Scenes", "@here " + "n" * 500, "s" * 2000, 1, 1)
+    embed = fact_embed(card)
+    assert len(embed.title or "") <= 256
+    assert len(embed.description or "") <= 4096
+    assert all(len(f.value or "") <= 1024 for f in embed.fields)
+    assert len(embed) <= 6000
+    assert "@everyone" not in (embed.description or "")
+    assert "@here" not in (embed.description or "")
+    assert "\\*\\*bold\\*\\*" in (embed.description or "")

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.db.store import Store, available_migrations
+
+
+async def test_open_applies_migrations_once_with_wal_and_foreign_keys(tmp_path: Path):
+    path = tmp_path / "sub" / "trivia.db"
+    first = await Store.open(path)
+    assert first.created
+    assert (await first.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await first.fetchone("PRAGMA foreign_keys"))[0] == 1
+    versions = [r[0] for r in await first.fetchall("SELECT version FROM schema_migrations")]
+    assert versions == [v for v, _, _ in available_migrations()]
+    await first.close()
+
+    again = await Store.open(path)
+    assert not again.created
+    assert len(await again.fetchall("SELECT version FROM schema_migrations")) == len(versions)
+    await again.close()
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(store: Store):
+    async def write_then_fail() -> None:
+        async with store.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await write_then_fail()
+    assert await store.fetchall("SELECT * FROM meta") == []
+
+
+async def test_foreign_keys_are_enforced(store: Store):
+    with pytest.raises(aiosqlite.IntegrityError):
+        async with store.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO facts (film_id, text, origin, content_hash) VALUES (999, 't', 'import', 'h')"
+            )
+
+
+async def test_another_connection_committing_moves_data_version(store: Store):
+    before = await store.data_version()
+    other = await Store.open(store.path)
+    async with other.transaction() as conn:
+        await conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    await other.close()
+    assert await store.data_version() != before

@@ -1,0 +1,461 @@
+"""A Discord stand-in on 127.0.0.1: enough of the REST API and gateway for the real discord.py client.
+
+The bot under test logs in, connects, syncs its commands and answers the interactions a test sends
+over the gateway; the test reads what the bot sent back. Nothing here talks to the internet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API_PREFIX = "/api/v10"
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+VIEW_CHANNEL = 1 << 10
+MANAGE_MESSAGES = 1 << 13
+MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | (1 << 31)  # + use application commands
+BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
+
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """discord.py parses a body as JSON only when Content-Type is exactly application/json (no charset)."""
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Callback:
+    """What the bot answered to one interaction: its callback type and data (message, choices, ...)."""
+
+    type: int
+    data: dict[str, Any]
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.data.get("flags", 0) & 64)
+
+    @property
+    def content(self) -> str:
+        return self.data.get("content") or ""
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return self.data.get("embeds") or []
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [c["custom_id"] for row in self.data.get("components") or [] for c in row.get("components", [])]
+
+
+@dataclass
+class Guild:
+    id: str = field(default_factory=snowflake)
+    name: str = "Test Server"
+    channels: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_text_channel(self, name: str = "general") -> str:
+        channel_id = snowflake()
+        self.channels.append(
+            {
+                "id": channel_id,
+                "type": 0,
+                "name": name,
+                "position": len(self.channels),
+                "permission_overwrites": [],
+                "guild_id": self.id,
+                "nsfw": False,
+            }
+        )
+        return channel_id
+
+    def payload(self, bot_user: dict[str, Any]) -> dict[str, Any]:
+        everyone = {
+            "id": self.id,
+            "name": "@everyone",
+            "permissions": str(MEMBER_PERMISSIONS),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": snowflake(),
+            "member_count": 2,
+            "unavailable": False,
+            "roles": [everyone],
+            "channels": self.channels,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "members": [
+                {"user": bot_user, "roles": [], "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}
+            ],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "voice_states": [],
+            "presences": [],
+            "large": False,
+            "joined_at": now_iso(),
+            "preferred_locale": "en-US",
+        }
+
+
+class DiscordStandIn:
+    def __init__(self) -> None:
+        self.application_id = snowflake()
+        self.bot_user = {
+            "id": self.application_id,
+            "username": "FilmTrivia",
+            "discriminator": "0",
+            "global_name": "Film Trivia",
+            "avatar": None,
+            "bot": True,
+            "flags": 0,
+        }
+        self.guilds: list[Guild] = []
+        self.requests: list[Recorded] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" or guild id) -> commands
+        self.identified = asyncio.Event()
+        self._callbacks: dict[str, asyncio.Future[Callback]] = {}
+        self._socket: web.WebSocketResponse | None = None
+        self._sequence = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Awaitable[Any]]]] = [
+            ("GET", re.compile(r"/users/@me"), self._me),
+            ("GET", re.compile(r"/oauth2/applications/@me"), self._application),
+            ("GET", re.compile(r"/gateway(/bot)?"), self._gateway_info),
+            ("PUT", re.compile(r"/applications/(?P<app>\d+)/commands"), self._put_commands),
+            ("PUT", re.compile(r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands"), self._put_commands),
+            ("POST", re.compile(r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback"), self._callback),
+            ("POST", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"), self._followup),
+            ("PATCH", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<msg>[^/]+)"), self._followup),
+            ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._channel_message),
+        ]
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._socket is not None and not self._socket.closed:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def add_guild(self, name: str = "Test Server") -> Guild:
+        guild = Guild(name=name)
+        guild.add_text_channel()
+        self.guilds.append(guild)
+        return guild
+
+    # --- REST ----------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if request.content_type == "application/json" and raw else raw
+        self.requests.append(Recorded(request.method, path, dict(request.query), body))
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if method == request.method and match:
+                result = await handler(body, **match.groupdict())
+                if result is None:
+                    return web.Response(status=204)
+                return json_response(result)
+        return json_response({"message": f"Unknown route {request.method} {path}", "code": 0}, status=404)
+
+    async def _me(self, body: Any) -> dict[str, Any]:
+        return self.bot_user
+
+    async def _application(self, body: Any) -> dict[str, Any]:
+        return {
+            "id": self.application_id,
+            "name": "Film Trivia",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "bot": self.bot_user,
+            "owner": {**self.bot_user, "bot": False},
+            "summary": "",
+            "verify_key": "0" * 64,
+            "team": None,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    async def _gateway_info(self, body: Any) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+        }
+
+    async def _put_commands(self, body: Any, app: str, guild: str | None = None) -> list[dict[str, Any]]:
+        synced = [
+            {
+                **c,
+                "id": snowflake(),
+                "application_id": app,
+                "version": snowflake(),
+                **({"guild_id": guild} if guild else {}),
+            }
+            for c in body
+        ]
+        self.commands[guild or "global"] = synced
+        return synced
+
+    def _message(self, data: dict[str, Any], channel_id: str | None = None) -> dict[str, Any]:
+        return {
+            "id": snowflake(),
+            "channel_id": channel_id or snowflake(),
+            "type": 0,
+            "content": data.get("content") or "",
+            "embeds": data.get("embeds") or [],
+            "components": data.get("components") or [],
+            "author": self.bot_user,
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "flags": data.get("flags", 0),
+        }
+
+    async def _callback(self, body: Any, id: str, token: str) -> dict[str, Any]:
+        data = body.get("data") or {}
+        callback = Callback(body["type"], data)
+        future = self._callbacks.get(id)
+        if future is not None and not future.done():
+            future.set_result(callback)
+        interaction = {
+            "id": id,
+            "type": 2,
+            "activity_instance_id": None,
+            "response_message_id": None,
+            "response_message_loading": False,
+            "response_message_ephemeral": callback.ephemeral,
+        }
+        if body["type"] in (4, 7):
+            message = self._message(data)
+            interaction["response_message_id"] = message["id"]
+            return {"interaction": interaction, "resource": {"type": body["type"], "message": message}}
+        return {"interaction": interaction, "resource": {"type": body["type"]}}
+
+    async def _followup(self, body: Any, app: str, token: str, msg: str | None = None) -> dict[str, Any]:
+        return self._message(body or {})
+
+    async def _channel_message(self, body: Any, channel: str) -> dict[str, Any]:
+        return self._message(body or {}, channel)
+
+    def posted(self, method: str, pattern: str) -> list[Recorded]:
+        regex = re.compile(pattern)
+        return [r for r in self.requests if r.method == method and regex.fullmatch(r.path)]
+
+    # --- gateway -------------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}))
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                break
+            payload = json.loads(message.data)
+            op = payload.get("op")
+            if op == 1:
+                await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2:
+                await self._identify(socket)
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse) -> None:
+        self._sequence = 0
+        await self._send(
+            socket,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "session_id": snowflake(),
+                "resume_gateway_url": self.gateway_url,
+                "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds],
+                "private_channels": [],
+                "relationships": [],
+                "application": {"id": self.application_id, "flags": 0},
+                "shard": [0, 1],
+            },
+        )
+        for guild in self.guilds:
+            await self._send(socket, "GUILD_CREATE", guild.payload(self.bot_user))
+        self.identified.set()
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._sequence += 1
+        await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
+
+    # --- interactions --------------------------------------------------------------------------------
+
+    def member(
+        self, *, permissions: int = MEMBER_PERMISSIONS, user_id: str | None = None, name: str = "member"
+    ) -> dict[str, Any]:
+        user = {
+            "id": user_id or snowflake(),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name,
+            "avatar": None,
+            "public_flags": 0,
+        }
+        return {
+            "user": user,
+            "roles": [],
+            "joined_at": now_iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(permissions),
+            "nick": None,
+            "avatar": None,
+            "pending": False,
+        }
+
+    def _interaction(
+        self, type_: int, data: dict[str, Any], guild: Guild, channel_id: str | None, member: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        channel_id = channel_id or guild.channels[0]["id"]
+        channel = next(c for c in guild.channels if c["id"] == channel_id)
+        return {
+            "id": snowflake(),
+            "application_id": self.application_id,
+            "type": type_,
+            "data": data,
+            "guild_id": guild.id,
+            "guild": {"id": guild.id, "features": [], "locale": "en-US"},
+            "channel_id": channel_id,
+            "channel": {**channel, "permissions": str(MEMBER_PERMISSIONS)},
+            "member": member or self.member(),
+            "token": "tok" + snowflake(),
+            "version": 1,
+            "app_permissions": str(BOT_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild.id},
+            "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+
+    def _command_id(self, name: str, guild: Guild) -> str:
+        for scope in (guild.id, "global"):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command["id"]
+        raise AssertionError(f"the bot never synced a command named {name!r}")
+
+    def slash(
+        self,
+        guild: Guild,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel_id: str | None = None,
+        member: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        opts = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in (options or {}).items()]
+        data = {"id": self._command_id(name, guild), "name": name, "type": 1, "options": opts, "guild_id": guild.id}
+        return self._interaction(2, data, guild, channel_id, member)
+
+    def autocomplete(
+        self, guild: Guild, name: str, option: str, typed: str, *, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        opts = [{"name": option, "type": 3, "value": typed, "focused": True}]
+        data = {"id": self._command_id(name, guild), "name": name, "type": 1, "options": opts, "guild_id": guild.id}
+        return self._interaction(4, data, guild, channel_id, None)
+
+    def button(
+        self, guild: Guild, custom_id: str, *, channel_id: str | None = None, member: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        channel_id = channel_id or guild.channels[0]["id"]
+        message = self._message(
+            {
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [{"type": 2, "style": 2, "label": "Another fact", "custom_id": custom_id}],
+                    }
+                ]
+            },
+            channel_id,
+        )
+        payload = self._interaction(3, {"custom_id": custom_id, "component_type": 2}, guild, channel_id, member)
+        payload["message"] = message
+        return payload
+
+    async def interact(self, payload: dict[str, Any], within: float = 10.0) -> Callback:
+        """Sends INTERACTION_CREATE and waits for the bot's callback (an event, not a clock)."""
+        future: asyncio.Future[Callback] = asyncio.get_running_loop().create_future()
+        self._callbacks[payload["id"]] = future
+        assert self._socket is not None, "the bot has not connected to the gateway"
+        await self._send(self._socket, "INTERACTION_CREATE", payload)
+        try:
+            return await asyncio.wait_for(future, within)
+        finally:
+            self._callbacks.pop(payload["id"], None)

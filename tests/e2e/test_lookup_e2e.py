@@ -1,0 +1,112 @@
+"""/trivia through the real discord.py client, over loopback, from login to the message the member sees."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.standin import DiscordStandIn
+from tests.seed_expectations import credit_for
+
+CARD = re.compile(r"^(?P<text>.*)\n\n— \*(?P<credit>.*)\*$", re.DOTALL)
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+async def test_bot_logs_in_and_syncs_trivia_with_autocomplete(standin: DiscordStandIn, start_bot: BotFactory):
+    standin.add_guild()
+    await start_bot()
+
+    trivia = next(c for c in standin.commands["global"] if c["name"] == "trivia")
+    film = next(o for o in trivia["options"] if o["name"] == "film")
+    assert film["autocomplete"] is True
+    assert film["required"] is True
+    assert any(o["name"] == "number" and not o.get("required") for o in trivia["options"])
+
+
+async def test_trivia_mask_answers_with_a_seed_fact_and_credit(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    await start_bot()
+
+    reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
+
+    assert reply.type == 4
+    assert not reply.ephemeral
+    (embed,) = reply.embeds
+    assert embed["title"] == "Mask (1985)"
+    card = CARD.match(embed["description"])
+    assert card, embed["description"]
+    credit = credit_for(unescape(card["text"]))
+    assert card["credit"] == (f"Contributed by {credit}" if credit else "Contributor unknown")
+    assert embed["footer"]["text"].endswith(" of 6")
+    assert reply.custom_ids
+    assert reply.custom_ids[0].startswith("trivia:another:")
+    assert reply.data["allowed_mentions"] == {"parse": []}
+
+
+async def test_autocomplete_for_ma_offers_mask_1985(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    await start_bot()
+
+    reply = await standin.interact(standin.autocomplete(guild, "trivia", "film", "ma"))
+
+    assert reply.type == 8
+    assert reply.data["choices"][0] == {"name": "Mask (1985)", "value": "Mask (1985)"}
+
+
+async def test_unknown_film_is_answered_ephemerally(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    await start_bot()
+
+    reply = await standin.interact(standin.slash(guild, "trivia", {"film": "zzzz"}))
+
+    assert reply.type == 4
+    assert reply.ephemeral
+    assert "No film called “zzzz”" in reply.content
+    assert not reply.embeds
+
+
+async def test_another_fact_button_shows_a_different_fact_even_after_a_restart(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    bot = await start_bot()
+    first = await standin.interact(standin.slash(guild, "trivia", {"film": "Mask (1985)"}))
+    button = first.custom_ids[0]
+
+    second = await standin.interact(standin.button(guild, button))
+    assert second.type == 7  # the card is edited in place
+    assert second.embeds[0]["description"] != first.embeds[0]["description"]
+
+    await bot.close()
+    restarted = await start_bot()
+    assert restarted.commands_synced is False  # definitions unchanged: no second sync
+
+    third = await standin.interact(standin.button(guild, button))
+    assert third.type == 7
+    assert third.embeds[0]["title"] == "Mask (1985)"
+    seen = {first.embeds[0]["description"], second.embeds[0]["description"], third.embeds[0]["description"]}
+    assert len(seen) == 3  # the channel's record survives the restart too
+
+
+async def test_fact_number_out_of_range_is_ephemeral_and_helpful(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    await start_bot()
+
+    reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask", "number": 7}))
+
+    assert reply.ephemeral
+    assert "from 1 to 6" in reply.content
+
+
+async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    bot = await start_bot(dev_guild_id=int(guild.id))
+
+    assert bot.commands_synced is True
+    assert "global" not in standin.commands
+    assert [c["name"] for c in standin.commands[guild.id]] == ["trivia"]
+    reply = await standin.interact(standin.slash(guild, "trivia", {"film": "msk"}))
+    assert reply.embeds[0]["title"] == "Mask (1985)"

@@ -1,0 +1,67 @@
+"""The CLI as an admin runs it: a real process, a real database file, nothing mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, SEED_PAGE
+
+
+def cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    base.update({"DATABASE_PATH": str(tmp_path / "cli.db"), "PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_run_without_a_token_says_what_to_do_in_one_line(tmp_path: Path):
+    result = cli(tmp_path, "run", env={"DISCORD_TOKEN": ""})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token there "
+        "(README, 'Create the bot in the Discord developer portal')."
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_import_films_trivia_export_stats(tmp_path: Path):
+    imported = cli(tmp_path, "import", str(SEED_PAGE))
+    assert imported.returncode == 0, imported.stderr
+    assert "films: 1 added" in imported.stdout
+    assert "facts: 6 added, 0 skipped" in imported.stdout
+    again = cli(tmp_path, "import", str(SEED_PAGE))
+    assert "facts: 0 added, 6 skipped" in again.stdout
+
+    assert cli(tmp_path, "films").stdout.splitlines()[0].split() == ["6", "Mask", "(1985)"]
+
+    trivia = cli(tmp_path, "trivia", "maks", "--number", "2")
+    assert trivia.stdout.splitlines() == [
+        "Mask (1985)",
+        "[Behind The Scenes] Rob Lowe was nearly cast as Rocky Dennis.",
+        'Contributed by Jeremy "Joker" Brent',
+        "fact 2 of 6",
+    ]
+
+    exported = json.loads(cli(tmp_path, "export").stdout)
+    assert len(exported["films"][0]["facts"]) == 6
+    csv_out = cli(tmp_path, "export", "--format", "csv").stdout
+    assert csv_out.splitlines()[0] == "title,year,genre,cast,section,text,credit,source"
+    assert "facts:               6" in cli(tmp_path, "stats").stdout
+
+
+def test_errors_are_one_line_and_change_nothing(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"films": [{"title": ""}]}')
+    result = cli(tmp_path, "import", str(SEED_PAGE), str(bad))
+    assert result.returncode == 1
+    assert f"error: {bad}: films[0]: a title must be a non-empty string" in result.stderr
+    assert "films:               0" in cli(tmp_path, "stats").stdout
+
+    unknown = cli(tmp_path, "trivia", "zzzz")
+    assert unknown.returncode == 1
+    assert "error: The catalog is empty" in unknown.stderr

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.trivia.errors import AmbiguousFilm, FilmNotFound, InvalidQuery
+from bot.trivia.titles import TitleIndex, normalise_title
+
+FILMS = [
+    (1, "Mask", 1985, []),
+    (2, "The Mask", 1994, []),
+    (3, "Psycho", 1960, []),
+    (4, "Psycho", 1998, []),
+    (5, "Amélie", 2001, ["Le Fabuleux Destin d'Amélie Poulain"]),
+    (6, "Blade Runner", 1982, []),
+    (7, "Blade Runner 2049", 2017, []),
+    (8, "M*A*S*H", 1970, []),
+    (9, "Star Wars", 1977, []),
+    (10, "Mash Potato Blues", 2003, []),
+]
+
+
+@pytest.fixture
+def index() -> TitleIndex:
+    return TitleIndex(FILMS)
+
+
+def test_normalisation_ignores_articles_case_punctuation_and_accents():
+    assert normalise_title("The Mask") == normalise_title("mask") == normalise_title("Mask, The")
+    assert normalise_title("AMÉLIE!") == "amelie"
+    assert normalise_title("A") == "a"  # a lone article is the title
+
+
+@pytest.mark.parametrize(
+    ("query", "film_id"),
+    [
+        ("Psycho (1998)", 4),
+        ("psycho 1960", 3),
+        ("  amelie  ", 5),
+        ("le fabuleux destin d amelie poulain", 5),
+        ("Blade Runner 2049", 7),
+        ("blade runner (1982)", 6),
+        ("BLADE RUNNER!", 6),
+        ("mash", 8),
+        ("star wars", 9),
+        ("The Mask (1994)", 2),
+        ("Mask (1985)", 1),
+    ],
+)
+def test_exact_readings(index: TitleIndex, query: str, film_id: int):
+    assert index.resolve(query).film_id == film_id
+
+
+@pytest.mark.parametrize(("query", "film_id"), [("psyco (1960)", 3), ("blade runer 1982", 6), ("star warz", 9)])
+def test_typos_resolve_when_one_film_is_clearly_meant(index: TitleIndex, query: str, film_id: int):
+    assert index.resolve(query).film_id == film_id
+
+
+def test_typos_of_a_single_film():
+    only = TitleIndex([(1, "Mask", 1985, [])])
+    assert only.resolve("msk").film_id == 1
+    assert only.resolve("maks").film_id == 1
+    with pytest.raises(FilmNotFound) as caught:
+        only.resolve("zzzz")
+    assert caught.value.suggestions == []
+
+
+def test_remakes_with_the_same_title_ask_for_the_year(index: TitleIndex):
+    with pytest.raises(AmbiguousFilm) as caught:
+        index.resolve("psycho")
+    assert caught.value.choices == ["Psycho (1960)", "Psycho (1998)"]
+    assert "Psycho (1960)" in str(caught.value)
+
+
+def test_mask_is_ambiguous_with_the_mask(index: TitleIndex):
+    # "The Mask" normalises to "mask": the two are remakes in name, told apart by year.
+    with pytest.raises(AmbiguousFilm):
+        index.resolve("mask")
+
+
+def test_a_wrong_year_suggests_the_right_ones(index: TitleIndex):
+    with pytest.raises(FilmNotFound) as caught:
+        index.resolve("Psycho (1975)")
+    assert set(caught.value.suggestions[:2]) == {"Psycho (1960)", "Psycho (1998)"}
+
+
+def test_a_typo_close_to_two_films_gets_did_you_mean(index: TitleIndex):
+    assert index.resolve("blade runnr").film_id == 6  # clearly closer to one of the two
+    with pytest.raises(FilmNotFound) as caught:
+        index.resolve("maks")  # Mask (1985), The Mask (1994) and M*A*S*H are equally close
+    assert {"Mask (1985)", "The Mask (1994)", "M*A*S*H (1970)"} == set(caught.value.suggestions[:3])
+    assert "Did you mean" in str(caught.value)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\u200b", "x" * 201])
+def test_empty_or_huge_queries_are_refused(index: TitleIndex, query: str):
+    with pytest.raises(InvalidQuery):
+        index.resolve(query)
+
+
+def test_autocomplete_puts_what_is_typed_first_and_labels_with_years(index: TitleIndex):
+    labels = [e.label for e in index.suggest("ma")]
+    # Short titles that start with what was typed come first; longer ones after.
+    assert set(labels[:3]) == {"Mask (1985)", "The Mask (1994)", "M*A*S*H (1970)"}
+    assert labels[3] == "Mash Potato Blues (2003)"
+
+
+def test_autocomplete_typos_and_years(index: TitleIndex):
+    assert index.suggest("blade runr")[0].title.startswith("Blade Runner")
+    assert next(e.label for e in index.suggest("psycho (1998)")) == "Psycho (1998)"
+
+
+def test_autocomplete_returns_at_most_25():
+    many = TitleIndex([(i, f"Film {i}", 2000, []) for i in range(1, 200)])
+    assert len(many.suggest("film")) == 25
+    assert len(many.suggest("")) == 25
