@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     database = args.database or settings.database_path
+    # Plain lines (no colour codes) so a log file or journald stays readable.
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
 
     if args.command == "run":
@@ -145,7 +146,6 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
     try:
         asyncio.run(_serve(settings, token))
     except discord.LoginFailure:
@@ -172,8 +172,12 @@ async def _serve(settings: Settings, token: str) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop, sig.name)
-    async with bot:
+    try:
         await bot.start(token)
+    finally:
+        # start() returns as soon as the gateway closes, before close() has closed the database;
+        # waiting here keeps asyncio.run from cancelling that half-way.
+        await bot.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -66,6 +67,7 @@ class TriviaBot(commands.Bot):
         self.data_dir = data_dir
         self.initial_extensions = extensions
         self._store: Store | None = None
+        self._store_closing: asyncio.Future[None] | None = None
         self._trivia: TriviaService | None = None
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.tree.on_error = self.on_app_command_error
@@ -141,10 +143,18 @@ class TriviaBot(commands.Bot):
         try:
             await super().close()
         finally:
-            if self._store is not None:
-                await self._store.close()
-                self._store = None
-                log.info("database closed")
+            # close() runs more than once at shutdown (the signal handler, then whoever awaited
+            # start()); every caller waits for the one closing of the database.
+            if self._store_closing is None and self._store is not None:
+                self._store_closing = asyncio.ensure_future(self._close_store())
+            if self._store_closing is not None:
+                await asyncio.shield(self._store_closing)
+
+    async def _close_store(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            await store.close()
+            log.info("database closed")
 
 
 def describe_error(error: BaseException) -> str | None:
