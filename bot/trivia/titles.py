@@ -50,6 +50,10 @@ def normalise_title(title: str) -> str:
     return _drop_article(fold(_article_first(title)))
 
 
+def literal_key(title: str) -> str:
+    return fold(_article_first(title))
+
+
 def title_keys(title: str) -> list[str]:
     """Every key a title is found by: punctuation read as a space ("spider man") and as nothing
     ("spiderman", "M*A*S*H" -> "mash"), since members type either."""
@@ -75,18 +79,21 @@ class _Reading:
 
     key: str
     year: int | None
+    literal: str  # the title as typed, article kept: "the mask" is The Mask before it is Mask
 
 
 def _readings(query: str) -> list[_Reading]:
     readings: list[_Reading] = []
     paren = _PAREN_YEAR.match(query)
     if paren and paren["title"]:
-        readings.extend(_Reading(key, int(paren["year"])) for key in title_keys(paren["title"]))
-    readings.extend(_Reading(key, None) for key in title_keys(query))
+        literal = literal_key(paren["title"])
+        readings.extend(_Reading(key, int(paren["year"]), literal) for key in title_keys(paren["title"]))
+    readings.extend(_Reading(key, None, literal_key(query)) for key in title_keys(query))
     bare = _BARE_YEAR.match(query)
     if bare and not paren:
         # "blade runner 2049" is a title; "mask 1985" is a title and a year. Whole-title wins.
-        readings.extend(_Reading(key, int(bare["year"])) for key in title_keys(bare["title"]))
+        literal = literal_key(bare["title"])
+        readings.extend(_Reading(key, int(bare["year"]), literal) for key in title_keys(bare["title"]))
     return [r for r in readings if r.key]
 
 
@@ -99,9 +106,11 @@ class TitleIndex:
 
     def __init__(self, films: Iterable[tuple[int, str, int | None, Sequence[str]]] = ()) -> None:
         self._by_key: dict[str, list[TitleEntry]] = {}
+        self._by_literal: dict[str, list[TitleEntry]] = {}
         for film_id, title, year, aliases in films:
             entry = TitleEntry(film_id, title, year)
             for name in (title, *aliases):
+                self._by_literal.setdefault(literal_key(name), []).append(entry)
                 for key in title_keys(name):
                     bucket = self._by_key.setdefault(key, [])
                     if entry not in bucket:
@@ -135,6 +144,9 @@ class TitleIndex:
         bucket = self._by_key.get(reading.key)
         if not bucket:
             return None
+        literal = [e for e in self._by_literal.get(reading.literal, ()) if reading.year in (None, e.year)]
+        if len(_distinct(literal)) == 1:
+            return literal[0]
         if reading.year is not None:
             same_year = [e for e in bucket if e.year == reading.year]
             return same_year[0] if same_year else None

@@ -71,10 +71,12 @@ def test_remakes_with_the_same_title_ask_for_the_year(index: TitleIndex):
     assert "Psycho (1960)" in str(caught.value)
 
 
-def test_mask_is_ambiguous_with_the_mask(index: TitleIndex):
-    # "The Mask" normalises to "mask": the two are remakes in name, told apart by year.
-    with pytest.raises(AmbiguousFilm):
-        index.resolve("mask")
+def test_the_title_as_typed_wins_over_its_article_free_form(index: TitleIndex):
+    # "The Mask" and "Mask" share the article-free key; what the member typed decides.
+    assert index.resolve("mask").film_id == 1
+    assert index.resolve("The Mask").film_id == 2
+    assert index.resolve("mask, the").film_id == 2
+    assert index.resolve("mask 1994").film_id == 2
 
 
 def test_a_wrong_year_suggests_the_right_ones(index: TitleIndex):
