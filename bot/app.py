@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from discord.ext import commands
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.daily_service import DailyService
 from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
 from bot.db.store import Store
@@ -26,7 +28,7 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup",)
+EXTENSIONS = ("cogs.lookup", "cogs.daily")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
@@ -69,6 +71,7 @@ class TriviaBot(commands.Bot):
         self._store: Store | None = None
         self._store_closing: asyncio.Future[None] | None = None
         self._trivia: TriviaService | None = None
+        self._daily: DailyService | None = None
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.tree.on_error = self.on_app_command_error
 
@@ -84,10 +87,23 @@ class TriviaBot(commands.Bot):
             raise RuntimeError("the trivia service starts in setup_hook")
         return self._trivia
 
+    @property
+    def daily(self) -> DailyService:
+        if self._daily is None:
+            raise RuntimeError("the daily service starts in setup_hook")
+        return self._daily
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("database ready at %s", self.settings.database_path)
         self._trivia = TriviaService(self.store, rng=self.rng, clock=self.clock)
+        self._daily = DailyService(
+            self.store,
+            self.trivia,
+            clock=self.clock,
+            rng=self.rng,
+            grace=timedelta(hours=self.settings.daily_grace_hours),
+        )
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
         for extension in self.initial_extensions:

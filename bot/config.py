@@ -26,6 +26,8 @@ class Settings:
     log_level: str = "INFO"
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+    daily_grace_hours: float = 6.0
+    daily_tick_seconds: float = 30.0
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -55,6 +57,19 @@ def _optional_int(values: Mapping[str, str | None], name: str) -> int | None:
         raise ConfigError(f"{name} must be a number (a Discord id), not {raw!r}.") from None
     if number <= 0:
         raise ConfigError(f"{name} must be a positive Discord id, not {raw!r}.")
+    return number
+
+
+def _positive_float(values: Mapping[str, str | None], name: str, default: float) -> float:
+    raw = _optional(values, name)
+    if raw is None:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+    if not number > 0:
+        raise ConfigError(f"{name} must be greater than 0, not {raw!r}.")
     return number
 
 
@@ -89,4 +104,6 @@ def load_settings(
         log_level=level,
         discord_api_base=_url(values, "DISCORD_API_BASE", ("http", "https")),
         discord_gateway_url=_url(values, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+        daily_grace_hours=_positive_float(values, "DAILY_GRACE_HOURS", 6.0),
+        daily_tick_seconds=_positive_float(values, "DAILY_TICK_SECONDS", 30.0),
     )

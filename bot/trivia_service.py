@@ -7,6 +7,7 @@ import random
 
 from bot.clock import Clock, iso, system_clock
 from bot.db.catalog import CatalogRepository
+from bot.db.models import Fact, Film
 from bot.db.shown import ShownRepository
 from bot.db.store import Store
 from bot.trivia.display import FactCard
@@ -77,15 +78,25 @@ class TriviaService:
             await self.shown.record(channel_id, film_id, fact_id, iso(self.clock()), new_cycle=pick.new_cycle)
         fact = await self.catalog.fact(fact_id)
         assert fact is not None
-        return FactCard(
-            film_id=film.id,
-            film_title=film.title,
-            film_year=film.year,
-            fact_id=fact.id,
-            text=fact.text,
-            section=fact.section,
-            credit=fact.credit,
-            source=fact.source,
-            position=fact_ids.index(fact_id) + 1,
-            total=len(fact_ids),
-        )
+        return _card(film, fact, fact_ids)
+
+    async def card_for_fact(self, fact: Fact, *, guild_id: int | None) -> FactCard:
+        """A known fact (the daily pick) shown with its place among the film's facts in that server."""
+        film = await self.catalog.film(fact.film_id)
+        assert film is not None  # facts cascade with their film
+        return _card(film, fact, await self.catalog.visible_fact_ids(fact.film_id, guild_id))
+
+
+def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
+    return FactCard(
+        film_id=film.id,
+        film_title=film.title,
+        film_year=film.year,
+        fact_id=fact.id,
+        text=fact.text,
+        section=fact.section,
+        credit=fact.credit,
+        source=fact.source,
+        position=fact_ids.index(fact.id) + 1 if fact.id in fact_ids else 1,
+        total=max(len(fact_ids), 1),
+    )

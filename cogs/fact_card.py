@@ -45,39 +45,47 @@ def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
 
 
 class AnotherFactButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:another:(?P<film_id>[0-9]{1,19})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"trivia:another:(?P<film_id>[0-9]{1,19})(?P<reply>:r)?",
 ):
-    """The film id lives in the custom_id, so the button works after a restart with no stored view."""
+    """The film id lives in the custom_id, so the button works after a restart with no stored view.
 
-    def __init__(self, film_id: int) -> None:
+    On a /trivia card the next fact replaces the card (a double click cannot flood the channel); on a
+    daily post (`:r`) it comes as a new message, so the fact of the day stays where it was posted.
+    """
+
+    def __init__(self, film_id: int, *, reply: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Another fact",
                 emoji="🎬",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"trivia:another:{film_id}",
+                custom_id=f"trivia:another:{film_id}{':r' if reply else ''}",
             )
         )
         self.film_id = film_id
+        self.reply = reply
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnotherFactButton:
-        return cls(int(match["film_id"]))
+        return cls(int(match["film_id"]), reply=bool(match["reply"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
             card = await interaction.client.trivia.card_for_film(  # type: ignore[attr-defined]
                 self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
             )
-            # Editing in place: a double click cannot flood the channel, and the card stays one message.
-            await interaction.response.edit_message(embed=fact_embed(card), view=fact_view(card.film_id))
+            if self.reply:
+                await interaction.response.send_message(embed=fact_embed(card), view=fact_view(card.film_id))
+            else:
+                await interaction.response.edit_message(embed=fact_embed(card), view=fact_view(card.film_id))
         except Exception as error:
             await report_interaction_error(interaction, error)
 
 
-def fact_view(film_id: int) -> discord.ui.View:
+def fact_view(film_id: int, *, reply: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(AnotherFactButton(film_id))
+    view.add_item(AnotherFactButton(film_id, reply=reply))
     return view

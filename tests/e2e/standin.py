@@ -148,8 +148,12 @@ class DiscordStandIn:
         self.guilds: list[Guild] = []
         self.requests: list[Recorded] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" or guild id) -> commands
+        self.created_messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages really created
         self.identified = asyncio.Event()
         self._callbacks: dict[str, asyncio.Future[Callback]] = {}
+        self._waiters: list[tuple[Callable[[Recorded], bool], asyncio.Future[Recorded]]] = []
+        self.channel_faults: dict[str, int] = {}  # channel id -> HTTP status to answer posts with
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self._socket: web.WebSocketResponse | None = None
         self._sequence = 0
         self._runner: web.AppRunner | None = None
@@ -206,7 +210,16 @@ class DiscordStandIn:
         if request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if request.content_type == "application/json" and raw else raw
-        self.requests.append(Recorded(request.method, path, dict(request.query), body))
+        recorded = Recorded(request.method, path, dict(request.query), body)
+        self.requests.append(recorded)
+        for predicate, future in list(self._waiters):
+            if not future.done() and predicate(recorded):
+                future.set_result(recorded)
+        channel = re.fullmatch(r"/channels/(\d+)/messages", path)
+        if channel and request.method == "POST" and channel[1] in self.channel_faults:
+            status = self.channel_faults[channel[1]]
+            error = {403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}.get(status, (0, "Error"))
+            return json_response({"message": error[1], "code": error[0]}, status=status)
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if method == request.method and match:
@@ -302,7 +315,29 @@ class DiscordStandIn:
         return self._message(body or {})
 
     async def _channel_message(self, body: Any, channel: str) -> dict[str, Any]:
-        return self._message(body or {}, channel)
+        """Honours enforce_nonce as Discord does: the same nonce again returns the first message."""
+        body = body or {}
+        key = (channel, str(body.get("nonce")))
+        if body.get("enforce_nonce") and key in self._nonces:
+            return self._nonces[key]
+        message = self._message(body, channel)
+        if body.get("nonce") is not None:
+            self._nonces[key] = message
+        self.created_messages.setdefault(channel, []).append(message)
+        return message
+
+    async def wait_for_request(self, predicate: Callable[[Recorded], bool], within: float = 10.0) -> Recorded:
+        """Waits for the bot to make a matching request (an event, not a clock)."""
+        for recorded in self.requests:
+            if predicate(recorded):
+                return recorded
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        entry = (predicate, future)
+        self._waiters.append(entry)
+        try:
+            return await asyncio.wait_for(future, within)
+        finally:
+            self._waiters.remove(entry)
 
     def posted(self, method: str, pattern: str) -> list[Recorded]:
         regex = re.compile(pattern)
@@ -419,8 +454,27 @@ class DiscordStandIn:
         channel_id: str | None = None,
         member: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        opts = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in (options or {}).items()]
-        data = {"id": self._command_id(name, guild), "name": name, "type": 1, "options": opts, "guild_id": guild.id}
+        """A slash command; `name` may be "group sub". A value of ("channel", id) is a channel option."""
+        opts: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {"channels": {}}
+        for key, value in (options or {}).items():
+            if isinstance(value, tuple) and value[0] == "channel":
+                channel = guild.channel(value[1])
+                resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
+                opts.append({"name": key, "type": 7, "value": value[1]})
+            else:
+                opts.append({"name": key, "type": 4 if isinstance(value, int) else 3, "value": value})
+        top, _, sub = name.partition(" ")
+        if sub:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        data = {
+            "id": self._command_id(top, guild),
+            "name": top,
+            "type": 1,
+            "options": opts,
+            "guild_id": guild.id,
+            "resolved": resolved,
+        }
         return self._interaction(2, data, guild, channel_id, member)
 
     def autocomplete(
