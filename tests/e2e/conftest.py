@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import TriviaBot
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from tests.e2e.standin import DiscordStandIn
 
@@ -32,7 +33,7 @@ async def start_bot(standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[Bo
     """Starts a bot on one database file; calling it again after `stop_bot` is a restart."""
     running: list[tuple[TriviaBot, asyncio.Task[None]]] = []
 
-    async def start(**overrides: Any) -> TriviaBot:
+    async def start(clock: Clock = system_clock, **overrides: Any) -> TriviaBot:
         settings = Settings(
             **{
                 "discord_token": "test-token",
@@ -42,7 +43,7 @@ async def start_bot(standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[Bo
                 **overrides,
             }
         )
-        bot = TriviaBot(settings, rng=random.Random(7), guild_ready_timeout=0.05)
+        bot = TriviaBot(settings, clock=clock, rng=random.Random(7), guild_ready_timeout=0.05)
         standin.identified.clear()
         task = asyncio.create_task(bot.start("test-token"))
         ready = asyncio.create_task(bot.wait_until_ready())

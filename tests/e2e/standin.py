@@ -81,20 +81,25 @@ class Guild:
     name: str = "Test Server"
     channels: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_text_channel(self, name: str = "general") -> str:
+    def add_text_channel(self, name: str = "general", *, deny_bot: int = 0, bot_id: str = "") -> str:
+        """A text channel; `deny_bot` permission bits are denied to the bot by an overwrite."""
         channel_id = snowflake()
+        overwrites = [{"id": bot_id, "type": 1, "allow": "0", "deny": str(deny_bot)}] if deny_bot else []
         self.channels.append(
             {
                 "id": channel_id,
                 "type": 0,
                 "name": name,
                 "position": len(self.channels),
-                "permission_overwrites": [],
+                "permission_overwrites": overwrites,
                 "guild_id": self.id,
                 "nsfw": False,
             }
         )
         return channel_id
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        return next(c for c in self.channels if c["id"] == channel_id)
 
     def payload(self, bot_user: dict[str, Any]) -> dict[str, Any]:
         everyone = {
@@ -480,8 +485,12 @@ class DiscordStandIn:
     def autocomplete(
         self, guild: Guild, name: str, option: str, typed: str, *, channel_id: str | None = None
     ) -> dict[str, Any]:
+        """An autocomplete request; `name` may be "group sub"."""
         opts = [{"name": option, "type": 3, "value": typed, "focused": True}]
-        data = {"id": self._command_id(name, guild), "name": name, "type": 1, "options": opts, "guild_id": guild.id}
+        top, _, sub = name.partition(" ")
+        if sub:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        data = {"id": self._command_id(top, guild), "name": top, "type": 1, "options": opts, "guild_id": guild.id}
         return self._interaction(4, data, guild, channel_id, None)
 
     def button(

@@ -1,0 +1,158 @@
+"""Daily trivia through the real discord.py client: an admin sets it, the clock reaches it, one post."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.standin import MANAGE_GUILD, MEMBER_PERMISSIONS, SEND_MESSAGES, DiscordStandIn, Recorded
+from tests.fake_clock import FakeClock
+
+ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
+
+
+def channel_post(channel_id: str):
+    def match(request: Recorded) -> bool:
+        return request.method == "POST" and request.path == f"/channels/{channel_id}/messages"
+
+    return match
+
+
+async def test_admin_sets_a_schedule_and_exactly_one_fact_is_posted_even_across_a_restart(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    channel = guild.channels[0]["id"]
+    clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    bot = await start_bot(clock=clock, daily_tick_seconds=0.02)
+
+    reply = await standin.interact(
+        standin.slash(
+            guild, "trivia-daily set", {"channel": ("channel", channel), "time": "9:30am", "timezone": "europe/london"},
+            member=standin.member(permissions=ADMIN),
+        )
+    )  # fmt: skip
+    assert reply.ephemeral
+    due = int(datetime(2026, 6, 1, 8, 30, tzinfo=UTC).timestamp())
+    assert f"<t:{due}:F>" in reply.content
+    assert f"<t:{due}:R>" in reply.content
+    assert "09:30 (Europe/London)" in reply.content
+
+    listed = await standin.interact(standin.slash(guild, "trivia-daily list", member=standin.member(permissions=ADMIN)))
+    assert f"<#{channel}>" in listed.embeds[0]["description"]
+    assert f"<t:{due}:F>" in listed.embeds[0]["description"]
+
+    clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
+    post = await standin.wait_for_request(channel_post(channel))  # the real loop, ticking
+    embed = post.body["embeds"][0]
+    assert embed["title"] == "Fact of the day: Mask (1985)"
+    assert post.body["allowed_mentions"] == {"parse": []}
+    assert post.body["components"][0]["components"][0]["custom_id"].endswith(":r")
+
+    daily_cog = bot.get_cog("Daily")
+    await daily_cog.tick()
+    await daily_cog.tick()
+    assert len(standin.posted("POST", f"/channels/{channel}/messages")) == 1
+
+    await bot.close()
+    restarted = await start_bot(clock=clock, daily_tick_seconds=3600)
+    assert await restarted.get_cog("Daily").tick() == 0
+    assert len(standin.posted("POST", f"/channels/{channel}/messages")) == 1
+
+
+async def test_a_post_claimed_before_a_crash_is_resent_once_and_discord_keeps_one(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    channel = guild.channels[0]["id"]
+    clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    bot = await start_bot(clock=clock, daily_tick_seconds=3600)
+    await bot.daily.set(
+        guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
+    )
+    clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
+    cog = bot.get_cog("Daily")
+    (post,) = await bot.daily.claim_due()
+    await cog._send(post)  # sent, but the process "dies" before the confirmation is stored:
+    await bot.store.conn.execute("UPDATE daily_posts SET status = 'claimed', message_id = NULL")
+
+    await bot.close()
+    restarted = await start_bot(clock=clock, daily_tick_seconds=3600)
+    await restarted.get_cog("Daily").tick()  # (or the loop's first pass got there first: ticks take turns)
+    assert len(standin.posted("POST", f"/channels/{channel}/messages")) == 2  # re-sent with the same nonce...
+    assert len(standin.created_messages[channel]) == 1  # ...so the channel shows one message
+    assert await restarted.get_cog("Daily").tick() == 0
+
+
+async def test_a_member_without_manage_server_is_refused_and_nothing_is_stored(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    channel = guild.channels[0]["id"]
+    bot = await start_bot(daily_tick_seconds=3600)
+
+    for command, options in [
+        ("trivia-daily set", {"channel": ("channel", channel), "time": "09:00"}),
+        ("trivia-daily stop", {"channel": ("channel", channel)}),
+        ("trivia-daily list", {}),
+    ]:
+        reply = await standin.interact(standin.slash(guild, command, options))
+        assert reply.ephemeral
+        assert reply.content == "You need the **Manage Server** permission to do that."
+    assert await bot.daily.list(int(guild.id)) == []
+
+
+async def test_bad_input_and_unusable_channels_are_refused_with_reasons(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    closed = guild.add_text_channel("closed", deny_bot=SEND_MESSAGES, bot_id=standin.application_id)
+    open_ = guild.channels[0]["id"]
+    bot = await start_bot(daily_tick_seconds=3600)
+    admin = standin.member(permissions=ADMIN)
+
+    async def set_(options: dict) -> str:
+        reply = await standin.interact(standin.slash(guild, "trivia-daily set", options, member=admin))
+        assert reply.ephemeral
+        return reply.content
+
+    assert "missing **Send Messages**" in await set_({"channel": ("channel", closed), "time": "09:00"})
+    assert "is not a time" in await set_({"channel": ("channel", open_), "time": "half past nine"})
+    assert "not a time zone I know" in await set_({"channel": ("channel", open_), "time": "9", "timezone": "Mars/Base"})
+    assert "No film called" in await set_({"channel": ("channel", open_), "time": "9", "film": "zzzz"})
+    assert await bot.daily.list(int(guild.id)) == []
+
+    stop = await standin.interact(
+        standin.slash(guild, "trivia-daily stop", {"channel": ("channel", open_)}, member=admin)
+    )
+    assert "has no daily trivia" in stop.content
+
+    zones = await standin.interact(standin.autocomplete(guild, "trivia-daily set", "timezone", "lond"))
+    assert zones.data["choices"][0]["value"] == "Europe/London"
+
+
+async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their_post(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    good = guild.channels[0]["id"]
+    forbidden = guild.add_text_channel("forbidden")
+    gone = guild.add_text_channel("gone")
+    clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    bot = await start_bot(clock=clock, daily_tick_seconds=3600)
+    for channel in (forbidden, good, gone):
+        await bot.daily.set(
+            guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
+        )
+    standin.channel_faults[forbidden] = 403
+    standin.channel_faults[gone] = 404
+
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await bot.get_cog("Daily").tick() == 3
+
+    assert len(standin.created_messages.get(good, [])) == 1
+    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.list(int(guild.id))}
+    assert "lacks permission" in (by_channel[int(forbidden)].paused_reason or "")
+    assert by_channel[int(gone)].paused_reason == "the channel no longer exists"
+    assert by_channel[int(good)].paused_reason is None
+
+    listed = await standin.interact(standin.slash(guild, "trivia-daily list", member=standin.member(permissions=ADMIN)))
+    assert "⏸ paused: the channel no longer exists" in listed.embeds[0]["description"]
