@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print a table. Not run by `make test`."""
