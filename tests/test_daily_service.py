@@ -213,3 +213,16 @@ async def test_no_facts_is_a_problem_not_a_crash(store: Store, clock: FakeClock)
     assert await daily.claim_due() == []
     (view,) = await daily.list(GUILD)
     assert "no facts to post yet" in (view.schedule.problem or "")
+
+
+async def test_one_broken_schedule_does_not_stop_the_others(daily: DailyService, store: Store, clock: FakeClock):
+    await set_daily(daily, at="09:00", tz="UTC", channel=1)
+    async with store.transaction() as conn:  # a row no command could write: an unknown zone
+        await conn.execute(
+            "INSERT INTO daily_schedules (guild_id, channel_id, local_time, timezone, next_due_at, created_by,"
+            " updated_at) VALUES (?, 2, '09:00', 'Bad/Zone', 0, 1, 0)",
+            (GUILD,),
+        )
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    (post,) = await daily.claim_due()
+    assert post.channel_id == 1

@@ -512,6 +512,11 @@ class DiscordStandIn:
         payload["message"] = message
         return payload
 
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Sends any gateway event (CHANNEL_DELETE, GUILD_DELETE, ...) to the connected bot."""
+        assert self._socket is not None, "the bot has not connected to the gateway"
+        await self._send(self._socket, event, data)
+
     async def interact(self, payload: dict[str, Any], within: float = 10.0) -> Callback:
         """Sends INTERACTION_CREATE and waits for the bot's callback (an event, not a clock)."""
         future: asyncio.Future[Callback] = asyncio.get_running_loop().create_future()

@@ -156,3 +156,36 @@ async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their
 
     listed = await standin.interact(standin.slash(guild, "trivia-daily list", member=standin.member(permissions=ADMIN)))
     assert "⏸ paused: the channel no longer exists" in listed.embeds[0]["description"]
+
+
+async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_schedules(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    kept = guild.channels[0]["id"]
+    doomed = guild.add_text_channel("doomed")
+    bot = await start_bot(daily_tick_seconds=3600)
+    for channel in (kept, doomed):
+        await bot.daily.set(
+            guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
+        )
+
+    await standin.dispatch("CHANNEL_DELETE", {**guild.channel(doomed), "guild_id": guild.id})
+    await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))  # events are handled in order
+    await drain_writes(bot)
+    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.list(int(guild.id))}
+    assert by_channel[int(doomed)].paused_reason == "the channel was deleted"
+    assert by_channel[int(kept)].paused_reason is None
+
+    other = standin.add_guild("Other")
+    await standin.dispatch("GUILD_CREATE", other.payload(standin.bot_user))
+    await standin.dispatch("GUILD_DELETE", {"id": guild.id, "unavailable": False})
+    await standin.interact(standin.slash(other, "trivia", {"film": "mask"}))
+    await drain_writes(bot)
+    assert await bot.daily.list(int(guild.id)) == []
+
+
+async def drain_writes(bot) -> None:
+    """Waits for writes already under way: the store's write lock is taken in arrival order."""
+    async with bot.store.transaction():
+        pass
