@@ -23,12 +23,13 @@ from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
 from bot.db.store import Store
 from bot.importing import bundled_files, fingerprint, import_files
+from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
 from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup", "cogs.daily")
+EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
@@ -72,6 +73,7 @@ class TriviaBot(commands.Bot):
         self._store_closing: asyncio.Future[None] | None = None
         self._trivia: TriviaService | None = None
         self._daily: DailyService | None = None
+        self._submissions: SubmissionService | None = None
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.tree.on_error = self.on_app_command_error
 
@@ -93,6 +95,12 @@ class TriviaBot(commands.Bot):
             raise RuntimeError("the daily service starts in setup_hook")
         return self._daily
 
+    @property
+    def submissions(self) -> SubmissionService:
+        if self._submissions is None:
+            raise RuntimeError("the submission service starts in setup_hook")
+        return self._submissions
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("database ready at %s", self.settings.database_path)
@@ -103,6 +111,13 @@ class TriviaBot(commands.Bot):
             clock=self.clock,
             rng=self.rng,
             grace=timedelta(hours=self.settings.daily_grace_hours),
+        )
+        self._submissions = SubmissionService(
+            self.store,
+            self.trivia,
+            clock=self.clock,
+            max_pending=self.settings.submission_max_pending,
+            cooldown_seconds=self.settings.submission_cooldown_seconds,
         )
         await self.import_bundled_data()
         await self.trivia.refresh_titles()

@@ -14,3 +14,12 @@ def system_clock() -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def to_epoch(moment: datetime) -> int:
+    """The store keeps instants as whole UTC seconds: compact, indexable, and zone-free."""
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -28,6 +28,8 @@ class Settings:
     discord_gateway_url: str | None = None
     daily_grace_hours: float = 6.0
     daily_tick_seconds: float = 30.0
+    submission_max_pending: int = 5
+    submission_cooldown_seconds: float = 60.0
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -106,4 +108,6 @@ def load_settings(
         discord_gateway_url=_url(values, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         daily_grace_hours=_positive_float(values, "DAILY_GRACE_HOURS", 6.0),
         daily_tick_seconds=_positive_float(values, "DAILY_TICK_SECONDS", 30.0),
+        submission_max_pending=int(_positive_float(values, "SUBMISSION_MAX_PENDING", 5)),
+        submission_cooldown_seconds=_positive_float(values, "SUBMISSION_COOLDOWN_SECONDS", 60.0),
     )

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.clock import from_epoch, to_epoch
 from bot.db.store import Store
-from bot.trivia.schedule import from_epoch, to_epoch
 
 MAX_SEND_ATTEMPTS = 5
 

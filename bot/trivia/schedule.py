@@ -121,11 +121,3 @@ def _duration(delta: timedelta) -> str:
     if hours >= 48:
         return f"{hours // 24} days"
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-
-
-def to_epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def from_epoch(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)

@@ -80,6 +80,7 @@ class Guild:
     id: str = field(default_factory=snowflake)
     name: str = "Test Server"
     channels: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
 
     def add_text_channel(self, name: str = "general", *, deny_bot: int = 0, bot_id: str = "") -> str:
         """A text channel; `deny_bot` permission bits are denied to the bot by an overwrite."""
@@ -97,6 +98,23 @@ class Guild:
             }
         )
         return channel_id
+
+    def add_role(self, name: str) -> str:
+        role_id = snowflake()
+        self.roles.append(
+            {
+                "id": role_id,
+                "name": name,
+                "permissions": "0",
+                "position": len(self.roles) + 1,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            }
+        )
+        return role_id
 
     def channel(self, channel_id: str) -> dict[str, Any]:
         return next(c for c in self.channels if c["id"] == channel_id)
@@ -119,7 +137,7 @@ class Guild:
             "owner_id": snowflake(),
             "member_count": 2,
             "unavailable": False,
-            "roles": [everyone],
+            "roles": [everyone, *self.roles],
             "channels": self.channels,
             "emojis": [],
             "stickers": [],
@@ -159,6 +177,8 @@ class DiscordStandIn:
         self._waiters: list[tuple[Callable[[Recorded], bool], asyncio.Future[Recorded]]] = []
         self.channel_faults: dict[str, int] = {}  # channel id -> HTTP status to answer posts with
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
+        self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.closed_dms: set[str] = set()
         self._socket: web.WebSocketResponse | None = None
         self._sequence = 0
         self._runner: web.AppRunner | None = None
@@ -173,6 +193,8 @@ class DiscordStandIn:
             ("POST", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"), self._followup),
             ("PATCH", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<msg>[^/]+)"), self._followup),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._channel_message),
+            ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<msg>\d+)"), self._edit_message),
+            ("POST", re.compile(r"/users/@me/channels"), self._open_dm),
         ]
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -331,6 +353,31 @@ class DiscordStandIn:
         self.created_messages.setdefault(channel, []).append(message)
         return message
 
+    async def _edit_message(self, body: Any, channel: str, msg: str) -> dict[str, Any]:
+        message = self._message(body or {}, channel)
+        message["id"] = msg
+        return message
+
+    async def _open_dm(self, body: Any) -> dict[str, Any]:
+        """A DM channel per recipient; `closed_dms` makes sending there fail like a member who closed DMs."""
+        recipient = str(body["recipient_id"])
+        channel_id = self.dm_channels.setdefault(recipient, snowflake())
+        if recipient in self.closed_dms:
+            self.channel_faults[channel_id] = 403
+        user = {"id": recipient, "username": "member", "discriminator": "0", "global_name": None, "avatar": None}
+        return {"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None}
+
+    async def wait_for_dm(self, user_id: str) -> Recorded:
+        def is_dm(request: Recorded) -> bool:
+            channel = self.dm_channels.get(user_id)
+            return request.method == "POST" and channel is not None and request.path == f"/channels/{channel}/messages"
+
+        return await self.wait_for_request(is_dm)
+
+    def dms_to(self, user_id: str) -> list[dict[str, Any]]:
+        channel = self.dm_channels.get(user_id)
+        return self.created_messages.get(channel, []) if channel else []
+
     async def wait_for_request(self, predicate: Callable[[Recorded], bool], within: float = 10.0) -> Recorded:
         """Waits for the bot to make a matching request (an event, not a clock)."""
         for recorded in self.requests:
@@ -394,7 +441,12 @@ class DiscordStandIn:
     # --- interactions --------------------------------------------------------------------------------
 
     def member(
-        self, *, permissions: int = MEMBER_PERMISSIONS, user_id: str | None = None, name: str = "member"
+        self,
+        *,
+        permissions: int = MEMBER_PERMISSIONS,
+        user_id: str | None = None,
+        name: str = "member",
+        roles: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         user = {
             "id": user_id or snowflake(),
@@ -406,7 +458,7 @@ class DiscordStandIn:
         }
         return {
             "user": user,
-            "roles": [],
+            "roles": list(roles),
             "joined_at": now_iso(),
             "deaf": False,
             "mute": False,
@@ -467,6 +519,10 @@ class DiscordStandIn:
                 channel = guild.channel(value[1])
                 resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
                 opts.append({"name": key, "type": 7, "value": value[1]})
+            elif isinstance(value, tuple) and value[0] == "role":
+                role = next(r for r in guild.roles if r["id"] == value[1])
+                resolved.setdefault("roles", {})[value[1]] = role
+                opts.append({"name": key, "type": 8, "value": value[1]})
             else:
                 opts.append({"name": key, "type": 4 if isinstance(value, int) else 3, "value": value})
         top, _, sub = name.partition(" ")
@@ -494,22 +550,53 @@ class DiscordStandIn:
         return self._interaction(4, data, guild, channel_id, None)
 
     def button(
-        self, guild: Guild, custom_id: str, *, channel_id: str | None = None, member: dict[str, Any] | None = None
+        self,
+        guild: Guild,
+        custom_id: str,
+        *,
+        channel_id: str | None = None,
+        member: dict[str, Any] | None = None,
+        message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        channel_id = channel_id or guild.channels[0]["id"]
-        message = self._message(
-            {
-                "components": [
-                    {
-                        "type": 1,
-                        "components": [{"type": 2, "style": 2, "label": "Another fact", "custom_id": custom_id}],
-                    }
-                ]
-            },
-            channel_id,
-        )
+        """A press on a button of `message` (a new one if not given); discord.py only dispatches
+        presses on buttons the message really has, so the button is added to it when missing."""
+        channel_id = channel_id or (message or {}).get("channel_id") or guild.channels[0]["id"]
+        message = dict(message or self._message({}, channel_id))
+        present = [c.get("custom_id") for row in message.get("components") or [] for c in row.get("components", [])]
+        if custom_id not in present:
+            button = {"type": 2, "style": 2, "label": "Button", "custom_id": custom_id}
+            message["components"] = [*(message.get("components") or []), {"type": 1, "components": [button]}]
         payload = self._interaction(3, {"custom_id": custom_id, "component_type": 2}, guild, channel_id, member)
         payload["message"] = message
+        return payload
+
+    def message(self, guild: Guild, data: dict[str, Any] | None = None, *, ephemeral: bool = False) -> dict[str, Any]:
+        """A message the bot sent earlier in the guild's first channel, for a button press to refer to."""
+        message = self._message(data or {}, guild.channels[0]["id"])
+        if ephemeral:
+            message["flags"] = 64
+        return message
+
+    def modal_submit(
+        self,
+        guild: Guild,
+        modal: Callback,
+        values: dict[str, str],
+        *,
+        member: dict[str, Any],
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The member fills in the modal the bot opened (callback type 9): `values` by field label."""
+        assert modal.type == 9, f"expected a modal, got callback type {modal.type}"
+        rows = []
+        for row in modal.data["components"]:
+            for field_ in row.get("components", [row.get("component")]):
+                label = field_.get("label", "")
+                value = values.get(label, field_.get("value") or "")
+                rows.append({"type": 1, "components": [{"type": 4, "custom_id": field_["custom_id"], "value": value}]})
+        payload = self._interaction(5, {"custom_id": modal.data["custom_id"], "components": rows}, guild, None, member)
+        if message is not None:
+            payload["message"] = message
         return payload
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:

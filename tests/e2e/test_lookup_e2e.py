@@ -107,6 +107,12 @@ async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, sta
 
     assert bot.commands_synced is True
     assert "global" not in standin.commands
-    assert {c["name"] for c in standin.commands[guild.id]} == {"trivia", "trivia-daily"}
+    assert {c["name"] for c in standin.commands[guild.id]} == {
+        "trivia",
+        "trivia-daily",
+        "trivia-submit",
+        "trivia-review",
+        "trivia-config",
+    }
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "msk"}))
     assert reply.embeds[0]["title"] == "Mask (1985)"

@@ -1,0 +1,209 @@
+"""The submission use-case: members propose facts, reviewers decide. No Discord here: the cog shows
+what this returns; permissions arrive as plain facts (has Manage Messages, which roles)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from bot.clock import Clock, system_clock
+from bot.db.store import Store
+from bot.db.submissions import Draft, GuildSettings, NoSuchSubmission, Submission, SubmissionRepository
+from bot.trivia.errors import AmbiguousFilm, EmptyCatalog, FilmNotFound
+from bot.trivia.submissions import (
+    NotAReviewer,
+    check_submission,
+    clean_proposed_title,
+    clean_reason,
+    clean_submission,
+    is_reviewer,
+    parse_proposed_year,
+)
+from bot.trivia_service import TriviaService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The film a submission is about: one in the catalog, or a title to propose."""
+
+    film_id: int | None
+    label: str
+
+    @property
+    def proposed(self) -> bool:
+        return self.film_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    id: int
+    name: str
+    manage_messages: bool
+    role_ids: frozenset[int]
+
+
+class SubmissionService:
+    def __init__(
+        self,
+        store: Store,
+        trivia: TriviaService,
+        *,
+        clock: Clock = system_clock,
+        max_pending: int = 5,
+        cooldown_seconds: float = 60.0,
+    ) -> None:
+        self.repo = SubmissionRepository(store)
+        self.trivia = trivia
+        self.clock = clock
+        self.max_pending = max_pending
+        self.cooldown_seconds = cooldown_seconds
+
+    async def target(self, film_query: str) -> Target:
+        """A title that names no film becomes a proposal; a title that names several must be narrowed."""
+        try:
+            entry = await self.trivia.resolve(film_query)
+        except (FilmNotFound, EmptyCatalog):
+            return Target(None, clean_proposed_title(film_query))
+        except AmbiguousFilm:
+            raise
+        return Target(entry.film_id, entry.label)
+
+    async def submit(
+        self,
+        *,
+        guild_id: int,
+        member_id: int,
+        member_name: str,
+        target: Target,
+        text: str,
+        source: str | None,
+        year: str | None = None,
+    ) -> tuple[Submission, int]:
+        """Stores the submission, or refuses it storing nothing. Returns it and how many wait before it."""
+        clean = clean_submission(text, source)
+        proposed_year = parse_proposed_year(year, target.label) if target.proposed else None
+        draft = Draft(
+            guild_id=guild_id,
+            member_id=member_id,
+            member_name=member_name[:100],
+            film_id=target.film_id,
+            proposed_title=target.label if target.proposed else None,
+            proposed_year=proposed_year,
+            text=clean.text,
+            source=clean.source,
+        )
+        rules = partial(
+            check_submission, text=clean.text, max_pending=self.max_pending, cooldown_seconds=self.cooldown_seconds
+        )
+        submission = await self.repo.create(draft, self.clock(), rules)
+        ahead = await self.repo.pending_count(guild_id, before=submission.id)
+        log.info(
+            "guild %s: submission #%s from member %s about %s",
+            guild_id,
+            submission.id,
+            member_id,
+            submission.film_label,
+        )
+        return submission, ahead
+
+    async def require_reviewer(self, guild_id: int, reviewer: Reviewer) -> None:
+        """Checked on every command and every button press: roles change, messages stay."""
+        settings = await self.repo.settings(guild_id)
+        if not is_reviewer(
+            manage_messages=reviewer.manage_messages,
+            role_ids=reviewer.role_ids,
+            reviewer_role_id=settings.reviewer_role_id,
+        ):
+            raise NotAReviewer()
+
+    async def next_pending(self, guild_id: int) -> tuple[Submission | None, int]:
+        return await self.repo.oldest_pending(guild_id), await self.repo.pending_count(guild_id)
+
+    async def approve(
+        self,
+        submission_id: int,
+        guild_id: int,
+        reviewer: Reviewer,
+        *,
+        text: str | None = None,
+        film_query: str | None = None,
+    ) -> Submission:
+        await self.require_reviewer(guild_id, reviewer)
+        edited_text = clean_submission(text, None).text if text is not None else None
+        film_id = None
+        if film_query is not None:
+            target = await self.target(film_query)
+            if target.proposed:
+                raise FilmNotFound(film_query, [])
+            film_id = target.film_id
+        decided = await self.repo.decide(
+            submission_id=submission_id,
+            guild_id=guild_id,
+            approve=True,
+            reviewer_id=reviewer.id,
+            reviewer_name=reviewer.name,
+            now=self.clock(),
+            text=edited_text,
+            film_id=film_id,
+        )
+        if decided.proposed_title is not None or film_id is not None:
+            self.trivia.titles_changed()
+        log.info("guild %s: submission #%s approved by %s", guild_id, submission_id, reviewer.id)
+        return decided
+
+    async def reject(self, submission_id: int, guild_id: int, reviewer: Reviewer, reason: str) -> Submission:
+        await self.require_reviewer(guild_id, reviewer)
+        decided = await self.repo.decide(
+            submission_id=submission_id,
+            guild_id=guild_id,
+            approve=False,
+            reviewer_id=reviewer.id,
+            reviewer_name=reviewer.name,
+            now=self.clock(),
+            reason=clean_reason(reason),
+        )
+        log.info("guild %s: submission #%s rejected by %s", guild_id, submission_id, reviewer.id)
+        return decided
+
+    async def block_submitter(self, submission_id: int, guild_id: int, reviewer: Reviewer) -> list[Submission]:
+        """Blocks the member from submitting here and rejects everything they still have waiting."""
+        await self.require_reviewer(guild_id, reviewer)
+        submission = await self.repo.get(submission_id)
+        if submission is None or submission.guild_id != guild_id:
+            raise NoSuchSubmission(submission_id)
+        await self.repo.block(
+            guild_id=guild_id, member_id=submission.member_id, blocked_by=reviewer.id, now=self.clock()
+        )
+        rejected = []
+        for pending_id in await self.repo.pending_of_member(guild_id, submission.member_id):
+            rejected.append(
+                await self.repo.decide(
+                    submission_id=pending_id,
+                    guild_id=guild_id,
+                    approve=False,
+                    reviewer_id=reviewer.id,
+                    reviewer_name=reviewer.name,
+                    now=self.clock(),
+                    reason="the submitter was blocked",
+                )
+            )
+        log.info("guild %s: member %s blocked from submitting by %s", guild_id, submission.member_id, reviewer.id)
+        return rejected
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        return await self.repo.settings(guild_id)
+
+    async def set_review_channel(self, guild_id: int, channel_id: int | None) -> GuildSettings:
+        current = await self.repo.settings(guild_id)
+        updated = GuildSettings(guild_id, channel_id, current.reviewer_role_id)
+        await self.repo.save_settings(updated, self.clock())
+        return updated
+
+    async def set_reviewer_role(self, guild_id: int, role_id: int | None) -> GuildSettings:
+        current = await self.repo.settings(guild_id)
+        updated = GuildSettings(guild_id, current.review_channel_id, role_id)
+        await self.repo.save_settings(updated, self.clock())
+        return updated
