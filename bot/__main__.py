@@ -16,6 +16,7 @@ from bot.app import TriviaBot
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
+from bot.db.submissions import SubmissionRepository
 from bot.importing import import_files
 from bot.trivia.catalog_formats import to_csv, to_json
 from bot.trivia.display import render_text
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=int, help="include this server's approved facts")
 
     sub.add_parser("stats", help="catalog totals")
+
+    p = sub.add_parser("submissions", help="list members' submissions and their decisions")
+    p.add_argument("--status", choices=("pending", "approved", "rejected"))
+    p.add_argument("--guild", type=int, help="only this server's")
     return parser
 
 
@@ -75,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "films": _films,
         "trivia": _trivia,
         "stats": _stats,
+        "submissions": _submissions,
     }
     try:
         return asyncio.run(_with_store(database, handlers[args.command], args))
@@ -137,6 +143,23 @@ async def _stats(store: Store, args: argparse.Namespace) -> int:
     print(f"  global (imported): {stats.global_facts}")
     print(f"  server-approved:   {stats.guild_facts}")
     print(f"films without facts: {stats.films_without_facts}")
+    return 0
+
+
+async def _submissions(store: Store, args: argparse.Namespace) -> int:
+    rows = await SubmissionRepository(store).listing(status=args.status, guild_id=args.guild)
+    if not rows:
+        print("No submissions match.")
+        return 0
+    for s in rows:
+        decided = f" by {s.reviewer_name}" if s.reviewer_name else ""
+        reason = f" ({s.reason})" if s.reason else ""
+        text = s.text if len(s.text) <= 80 else s.text[:79] + "…"
+        print(
+            f"#{s.id:<5} {s.status:<8}{decided}{reason}  guild {s.guild_id}  {s.film_label}  "
+            f"from {s.member_name} at {s.created_at:%Y-%m-%d %H:%M}Z: {text}"
+        )
+    print(f"{len(rows)} submission(s)")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,16 @@ def test_errors_are_one_line_and_change_nothing(tmp_path: Path):
     unknown = cli(tmp_path, "trivia", "zzzz")
     assert unknown.returncode == 1
     assert "error: The catalog is empty" in unknown.stderr
+
+
+def test_submissions_listing(tmp_path: Path):
+    assert cli(tmp_path, "submissions").stdout.strip() == "No submissions match."
+    cli(tmp_path, "import", str(SEED_PAGE))
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute(
+            "INSERT INTO submissions (guild_id, member_id, member_name, film_id, text, created_at, status, reviewer_name,"
+            " reason) VALUES (7, 8, 'Fan', 1, 'A fact long enough to be one.', 0, 'rejected', 'Mod', 'dup')"
+        )
+    listed = cli(tmp_path, "submissions", "--status", "rejected", "--guild", "7").stdout.splitlines()
+    assert listed[0].startswith("#1     rejected by Mod (dup)  guild 7  Mask (1985)  from Fan at 1970-01-01 00:00Z")
+    assert cli(tmp_path, "submissions", "--status", "pending").stdout.strip() == "No submissions match."
