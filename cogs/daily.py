@@ -12,25 +12,17 @@ from discord.ext import commands, tasks
 
 from bot.daily_service import ScheduleView
 from bot.db.daily import ClaimedPost
-from bot.trivia.errors import TriviaError
 from bot.trivia.schedule import suggest_timezones
-from cogs.fact_card import clip, fact_embed, fact_view, safe
+from cogs.fact_card import fact_embed, fact_view, safe
 from cogs.paginator import send_pages
+from cogs.shared import POST_PERMISSIONS, ensure_bot_can_post, film_choices
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
 
 log = logging.getLogger(__name__)
-NEEDED = ("view_channel", "send_messages", "embed_links")
+NEEDED_TEXT = ", ".join(n.replace("_", " ") for n in POST_PERMISSIONS)
 SEND_CONCURRENCY = 8  # discord.py's own rate limiter paces the requests; this only bounds tasks in flight
-
-
-class ChannelNotUsable(TriviaError):
-    pass
-
-
-def permission_names(names: list[str]) -> str:
-    return ", ".join(f"**{n.replace('_', ' ').title()}**" for n in names)
 
 
 def describe_schedule(view: ScheduleView) -> str:
@@ -84,15 +76,7 @@ class Daily(commands.Cog):
         film: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         assert interaction.guild is not None
-        if channel.guild.id != interaction.guild.id:
-            raise ChannelNotUsable("That channel is not in this server.")
-        me = interaction.guild.me
-        missing = [name for name in NEEDED if not getattr(channel.permissions_for(me), name)]
-        if missing:
-            raise ChannelNotUsable(
-                f"I can't post in {channel.mention}: I'm missing {permission_names(missing)} there. "
-                "Grant it in the channel's permissions and try again."
-            )
+        ensure_bot_can_post(interaction, channel)
         view = await self.bot.daily.set(
             guild_id=interaction.guild.id,
             channel_id=channel.id,
@@ -117,12 +101,7 @@ class Daily(commands.Cog):
 
     @set_.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        try:
-            entries = await self.bot.trivia.autocomplete(current)
-        except TriviaError:
-            return []
-        labels = [clip(e.label, 100) for e in entries]
-        return [app_commands.Choice(name=label, value=label) for label in labels]
+        return await film_choices(self.bot, current)
 
     @daily.command(name="stop", description="Stop the daily fact in a channel")
     @app_commands.describe(channel="The channel to stop posting in")
@@ -197,9 +176,7 @@ class Daily(commands.Cog):
             )
             await daily.delivered(post, message.id)
         except discord.Forbidden:
-            await daily.undeliverable(
-                post, f"the bot lacks permission to post there (needs {', '.join(n.replace('_', ' ') for n in NEEDED)})"
-            )
+            await daily.undeliverable(post, f"the bot lacks permission to post there (needs {NEEDED_TEXT})")
         except discord.NotFound:
             await daily.undeliverable(post, "the channel no longer exists")
         except discord.HTTPException as error:

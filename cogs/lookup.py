@@ -8,14 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.trivia.errors import TriviaError
 from bot.trivia.titles import MAX_QUERY_LENGTH
-from cogs.fact_card import AnotherFactButton, clip, fact_embed, fact_view
+from cogs.fact_card import AnotherFactButton, fact_embed, fact_view
+from cogs.shared import film_choices
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
-
-CHOICE_LIMIT = 100  # Discord's limit on a choice's name and value
 
 
 class Lookup(commands.Cog):
@@ -47,12 +45,7 @@ class Lookup(commands.Cog):
 
     @trivia.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        try:
-            entries = await self.bot.trivia.autocomplete(current)
-        except TriviaError:
-            return []
-        labels = [clip(e.label, CHOICE_LIMIT) for e in entries]
-        return [app_commands.Choice(name=label, value=label) for label in labels]
+        return await film_choices(self.bot, current)
 
 
 async def setup(bot: TriviaBot) -> None:

@@ -20,6 +20,7 @@ from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, clip, safe
+from cogs.shared import ensure_bot_can_post
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MODAL_TITLE_LIMIT = 45
 DECIDED_COLOUR = {"approved": discord.Colour.green(), "rejected": discord.Colour.red()}
-NEEDED_TO_POST = ("view_channel", "send_messages", "embed_links")
 REVIEW_ACTIONS = {
     "approve": ("Approve", discord.ButtonStyle.success),
     "edit": ("Edit", discord.ButtonStyle.primary),
@@ -277,10 +277,7 @@ class Submissions(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def review_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild is not None
-        missing = [n for n in NEEDED_TO_POST if not getattr(channel.permissions_for(interaction.guild.me), n)]
-        if missing:
-            names = ", ".join(f"**{n.replace('_', ' ').title()}**" for n in missing)
-            raise TriviaError(f"I can't post in {channel.mention}: I'm missing {names} there.")
+        ensure_bot_can_post(interaction, channel)
         await self.bot.submissions.set_review_channel(interaction.guild.id, channel.id)
         await interaction.response.send_message(
             f"New submissions will be posted in {channel.mention} with review buttons.", ephemeral=True
