@@ -9,7 +9,7 @@ import logging
 import random
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import yarl
@@ -77,29 +77,22 @@ class TriviaBot(commands.Bot):
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.tree.on_error = self.on_app_command_error
 
+    # The store and services exist from setup_hook on; before that, using one is a programming error.
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the store opens in setup_hook")
-        return self._store
+        return _started(self._store, "store")
 
     @property
     def trivia(self) -> TriviaService:
-        if self._trivia is None:
-            raise RuntimeError("the trivia service starts in setup_hook")
-        return self._trivia
+        return _started(self._trivia, "trivia service")
 
     @property
     def daily(self) -> DailyService:
-        if self._daily is None:
-            raise RuntimeError("the daily service starts in setup_hook")
-        return self._daily
+        return _started(self._daily, "daily service")
 
     @property
     def submissions(self) -> SubmissionService:
-        if self._submissions is None:
-            raise RuntimeError("the submission service starts in setup_hook")
-        return self._submissions
+        return _started(self._submissions, "submission service")
 
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
@@ -186,6 +179,15 @@ class TriviaBot(commands.Bot):
         if store is not None:
             await store.close()
             log.info("database closed")
+
+
+T = TypeVar("T")
+
+
+def _started(value: T | None, name: str) -> T:
+    if value is None:
+        raise RuntimeError(f"the {name} starts in setup_hook")
+    return value
 
 
 def describe_error(error: BaseException) -> str | None:

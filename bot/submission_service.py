@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from bot.clock import Clock, system_clock
 from bot.db.store import Store
@@ -139,16 +140,7 @@ class SubmissionService:
             if target.proposed:
                 raise FilmNotFound(film_query, [])
             film_id = target.film_id
-        decided = await self.repo.decide(
-            submission_id=submission_id,
-            guild_id=guild_id,
-            approve=True,
-            reviewer_id=reviewer.id,
-            reviewer_name=reviewer.name,
-            now=self.clock(),
-            text=edited_text,
-            film_id=film_id,
-        )
+        decided = await self._decide(submission_id, guild_id, reviewer, approve=True, text=edited_text, film_id=film_id)
         if decided.proposed_title is not None or film_id is not None:
             self.trivia.titles_changed()
         log.info("guild %s: submission #%s approved by %s", guild_id, submission_id, reviewer.id)
@@ -156,15 +148,7 @@ class SubmissionService:
 
     async def reject(self, submission_id: int, guild_id: int, reviewer: Reviewer, reason: str) -> Submission:
         await self.require_reviewer(guild_id, reviewer)
-        decided = await self.repo.decide(
-            submission_id=submission_id,
-            guild_id=guild_id,
-            approve=False,
-            reviewer_id=reviewer.id,
-            reviewer_name=reviewer.name,
-            now=self.clock(),
-            reason=clean_reason(reason),
-        )
+        decided = await self._decide(submission_id, guild_id, reviewer, approve=False, reason=clean_reason(reason))
         log.info("guild %s: submission #%s rejected by %s", guild_id, submission_id, reviewer.id)
         return decided
 
@@ -180,18 +164,23 @@ class SubmissionService:
         rejected = []
         for pending_id in await self.repo.pending_of_member(guild_id, submission.member_id):
             rejected.append(
-                await self.repo.decide(
-                    submission_id=pending_id,
-                    guild_id=guild_id,
-                    approve=False,
-                    reviewer_id=reviewer.id,
-                    reviewer_name=reviewer.name,
-                    now=self.clock(),
-                    reason="the submitter was blocked",
-                )
+                await self._decide(pending_id, guild_id, reviewer, approve=False, reason="the submitter was blocked")
             )
         log.info("guild %s: member %s blocked from submitting by %s", guild_id, submission.member_id, reviewer.id)
         return rejected
+
+    async def _decide(
+        self, submission_id: int, guild_id: int, reviewer: Reviewer, *, approve: bool, **changes: Any
+    ) -> Submission:
+        return await self.repo.decide(
+            submission_id=submission_id,
+            guild_id=guild_id,
+            approve=approve,
+            reviewer_id=reviewer.id,
+            reviewer_name=reviewer.name,
+            now=self.clock(),
+            **changes,
+        )
 
     async def settings(self, guild_id: int) -> GuildSettings:
         return await self.repo.settings(guild_id)
