@@ -30,7 +30,7 @@ from bot.trivia.records import (
     FactRecord,
     FilmRecord,
 )
-from bot.trivia.text import clean_line
+from bot.trivia.text import tidy
 
 FORMAT_NAME = "film-trivia"
 FORMAT_VERSION = 1
@@ -52,7 +52,11 @@ def parse_json(text: str, source: str) -> list[FilmRecord]:
         films = document
     if not isinstance(films, list):
         raise ImportFormatError(source, None, "expected a list of films, or an object with a 'films' list")
-    return [_film_from_json(item, f"films[{i}]", source) for i, item in enumerate(films)]
+    records = []
+    for i, item in enumerate(films):
+        records.append(_film_from_json(item, f"films[{i}]", source))
+        films[i] = None  # the parsed JSON goes as its records arrive: a large import needs half the memory
+    return records
 
 
 def _film_from_json(item: Any, where: str, source: str) -> FilmRecord:
@@ -106,16 +110,16 @@ def parse_csv(text: str, source: str) -> list[FilmRecord]:
                 film = films[(title, year)] = FilmRecord(
                     title=title,
                     year=year,
-                    genre=clean_line(row.get("genre") or ""),
-                    cast=clean_line(row.get("cast") or ""),
+                    genre=tidy(row.get("genre") or ""),
+                    cast=tidy(row.get("cast") or ""),
                 )
-            if clean_line(row.get("text") or ""):
+            if tidy(row.get("text") or ""):
                 film.facts.append(
                     FactRecord(
                         text=_fact_text(row.get("text"), f"{where}: text", source, line),
-                        section=clean_line(row.get("section") or "") or DEFAULT_SECTION,
-                        credit=clean_line(row.get("credit") or "") or None,
-                        source=clean_line(row.get("source") or "") or None,
+                        section=tidy(row.get("section") or "") or DEFAULT_SECTION,
+                        credit=tidy(row.get("credit") or "") or None,
+                        source=tidy(row.get("source") or "") or None,
                     )
                 )
     except csv.Error as exc:
@@ -164,9 +168,9 @@ def _fail(source: str, where: str, problem: str, line: int | None) -> ImportForm
 
 
 def _title(value: Any, where: str, source: str, line: int | None = None) -> str:
-    if not isinstance(value, str) or not clean_line(value):
+    title = tidy(value) if isinstance(value, str) else ""
+    if not title:
         raise _fail(source, where, "a title must be a non-empty string", line)
-    title = clean_line(value)
     if len(title) > MAX_TITLE_LENGTH:
         raise _fail(source, where, f"the title is longer than {MAX_TITLE_LENGTH} characters", line)
     return title
@@ -183,9 +187,9 @@ def _year(value: Any, where: str, source: str, line: int | None = None) -> int |
 
 
 def _fact_text(value: Any, where: str, source: str, line: int | None = None) -> str:
-    if not isinstance(value, str) or not clean_line(value):
+    text = tidy(value) if isinstance(value, str) else ""
+    if not text:
         raise _fail(source, where, "a fact's text must be a non-empty string", line)
-    text = clean_line(value)
     if len(text) > MAX_FACT_LENGTH:
         raise _fail(source, where, f"the fact is longer than {MAX_FACT_LENGTH} characters", line)
     return text
@@ -196,12 +200,12 @@ def _optional_text(value: Any, where: str, source: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ImportFormatError(source, None, f"{where}: must be a string")
-    return clean_line(value)[:MAX_FACT_LENGTH] or None
+    return tidy(value)[:MAX_FACT_LENGTH] or None
 
 
 def _cast(value: Any, where: str, source: str) -> str:
     if isinstance(value, list) and all(isinstance(name, str) for name in value):
-        return ", ".join(clean_line(name) for name in value if clean_line(name))
+        return ", ".join(tidy(name) for name in value if tidy(name))
     return _optional_text(value, where, source) or ""
 
 

@@ -8,7 +8,6 @@ import unicodedata
 from html.entities import html5
 
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_SPACE = re.compile(r"\s+")
 # Zero-width and bidi control characters: invisible, so they only ever serve to make two texts look
 # alike while comparing unequal, or to flip how a line reads.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00]")
@@ -30,14 +29,29 @@ def unescape_entities(text: str) -> str:
     return _ENTITY.sub(_entity, text)
 
 
+def tidy(text: str) -> str:
+    """Text as given (JSON, CSV, members): invisible characters dropped, runs of white space folded.
+    Entities are left alone: in those formats "&amp;" is what someone wrote."""
+    if (not text.isascii() or "\x00" in text) and _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
+
+
 def clean_line(text: str) -> str:
-    """One display line: entities decoded, invisible characters dropped, runs of white space folded."""
-    return _SPACE.sub(" ", _INVISIBLE.sub("", unescape_entities(text))).strip()
+    """A line of a "Making Of" page: entities decoded, then tidied."""
+    return tidy(unescape_entities(text) if "&" in text else text)
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+# Combining marks left by NFKD ("é" -> "e" + U+0301): every code point Unicode gives a combining class.
+_COMBINING = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))) + "]"
+)
 
 
 def fold(text: str) -> str:
     """A comparison key: case, accents, punctuation and spacing do not make two texts different."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = re.sub(r"[\W_]+", " ", stripped.casefold())
-    return _SPACE.sub(" ", words).strip()
+    text = text.replace("&", " and ")
+    if not text.isascii():  # most text is ASCII and needs no decomposition at all
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _NON_WORD.sub(" ", text.casefold()).strip()

@@ -29,7 +29,7 @@ CREATE TABLE facts (
     source         TEXT,
     origin         TEXT    NOT NULL CHECK (origin IN ('import', 'submission')),
     guild_id       INTEGER,            -- NULL: global; otherwise visible in that guild only
-    content_hash   TEXT    NOT NULL,
+    content_hash   BLOB    NOT NULL,            -- 16 bytes of SHA-256 over film identity and folded text
     created_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE UNIQUE INDEX facts_content ON facts (content_hash, ifnull(guild_id, 0));
