@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.trivia.errors import AmbiguousFilm, FilmNotFound, InvalidQuery
 from bot.trivia.text import clean_line, fold
 
 MAX_QUERY_LENGTH = 200
 AUTOCOMPLETE_LIMIT = 25
-# A typo is accepted without asking when it is this close to one title (OSA counts a swapped pair of
-# letters as one edit, so "maks" -> "mask" scores like "msk" -> "mask")...
+AUTOCOMPLETE_FUZZY_BELOW = 5  # close spellings are offered only while what was typed matches little
+# A typo is accepted without asking when it is this close to one title (a swapped pair of letters,
+# "maks" -> "mask", is scored as one edit)...
 ACCEPT_SCORE = 72.0
 # ...and this much closer than the next different film, so "mash" never silently becomes "mask".
 ACCEPT_MARGIN = 8.0
@@ -29,6 +30,7 @@ YEAR_MISMATCH_PENALTY = 2 * ACCEPT_MARGIN
 _ARTICLES = ("the", "a", "an")
 _TRAILING_ARTICLE = re.compile(r"^(?P<title>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _PAREN_YEAR = re.compile(r"^(?P<title>.*?)\s*[\(\[]\s*(?P<year>\d{4})\s*[\)\]]$")
+_WORD_START = re.compile(r"\b\w")
 _BARE_YEAR = re.compile(r"^(?P<title>.*\S)\s+(?P<year>\d{4})$")
 
 
@@ -97,30 +99,97 @@ def _readings(query: str) -> list[_Reading]:
     return [r for r in readings if r.key]
 
 
-def _typo_score(query: str, choice: str, **_: object) -> float:
-    return max(fuzz.ratio(query, choice), OSA.normalized_similarity(query, choice) * 100.0)
+def _typo_variants(key: str) -> list[str]:
+    """Every adjacent swap ("maks" -> "mask"): the commonest typo, which plain edit ratios score as two
+    edits. Looked up exactly, so catching them costs a few dictionary probes, not a scan."""
+    if len(key) > 24:
+        return []
+    return [key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1) if key[i] != key[i + 1]]
 
 
 class TitleIndex:
-    """Every film name and alias, keyed by its normalised form."""
+    """Every film name and alias, keyed by its normalised form, built for a keystroke-speed answer
+    at 100,000 films: exact and prefix lookups by bisection, swaps by dictionary probes, and one
+    native rapidfuzz pass only when those find nothing. Films are kept in parallel arrays rather
+    than one object each, to keep the index small."""
 
     def __init__(self, films: Iterable[tuple[int, str, int | None, Sequence[str]]] = ()) -> None:
-        self._by_key: dict[str, list[TitleEntry]] = {}
-        self._by_literal: dict[str, list[TitleEntry]] = {}
+        self._ids: array[int] = array("q")
+        self._years: array[int] = array("H")  # 0: unknown
+        self._titles: list[str] = []
+        buckets: dict[str, list[int]] = {}
         for film_id, title, year, aliases in films:
-            entry = TitleEntry(film_id, title, year)
+            index = len(self._titles)
+            self._ids.append(film_id)
+            self._years.append(year or 0)
+            self._titles.append(title)
             for name in (title, *aliases):
-                self._by_literal.setdefault(literal_key(name), []).append(entry)
                 for key in title_keys(name):
-                    bucket = self._by_key.setdefault(key, [])
-                    if entry not in bucket:
-                        bucket.append(entry)
-        for bucket in self._by_key.values():
-            bucket.sort(key=lambda e: (e.year or 0, e.film_id))
-        self._keys: list[str] = sorted(self._by_key)
+                    bucket = buckets.setdefault(key, [])
+                    if not bucket or bucket[-1] != index:
+                        bucket.append(index)
+        self._keys: list[str] = sorted(buckets)
+        # key -> one film index, or a tuple of them ordered by year: most keys name a single film.
+        self._by_key: dict[str, int | tuple[int, ...]] = {}
+        for key, bucket in buckets.items():
+            bucket.sort(key=lambda i: (self._years[i], self._ids[i]))
+            self._by_key[key] = bucket[0] if len(bucket) == 1 else tuple(bucket)
+        # Word starts after the first ("runner" in "blade runner"), as key index << 8 | offset,
+        # sorted by the text from there on, so a typed later word is found by bisection too.
+        starts = array("Q")
+        for number, key in enumerate(self._keys):
+            for match in _WORD_START.finditer(key):
+                if 0 < match.start() < 256:
+                    starts.append(number << 8 | match.start())
+        self._word_starts = array("Q", sorted(starts, key=self._suffix))
+        # Keys by their first and by their second character. Nearly every typo keeps one of a title's
+        # first two letters in place, so fuzzy matching scans a few of these small lists, not all keys.
+        self._by_first: dict[str, list[str]] = {}
+        self._by_second: dict[str, list[str]] = {}
+        for key in self._keys:
+            self._by_first.setdefault(key[0], []).append(key)
+            if len(key) > 1:
+                self._by_second.setdefault(key[1], []).append(key)
+        self._count = len(self._titles)
+
+    def _candidates(self, key: str, *, wide: bool) -> list[str]:
+        """Keys a typo of `key` can plausibly be: same first letter; same second letter (first one
+        wrong); and, when `wide`, a letter dropped or added at the very start."""
+        lists = [self._by_first.get(key[0], [])]
+        if len(key) > 1:
+            lists.append(self._by_second.get(key[1], []))
+            if wide:
+                lists += [self._by_second.get(key[0], []), self._by_first.get(key[1], [])]
+        seen: set[int] = set()
+        out: list[str] = []
+        for keys in lists:
+            if id(keys) not in seen:
+                seen.add(id(keys))
+                out.extend(keys)
+        return out
+
+    def _close(self, key: str, limit: int, cutoff: float, *, wide: bool) -> list[tuple[str, float]]:
+        best: dict[str, float] = {}
+        for found, score, _ in process.extract(
+            key, self._candidates(key, wide=wide), scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff
+        ):
+            best[found] = max(score, best.get(found, 0.0))
+        return sorted(best.items(), key=lambda pair: -pair[1])[:limit]
+
+    def _suffix(self, packed: int) -> str:
+        return self._keys[packed >> 8][packed & 0xFF :]
 
     def __len__(self) -> int:
-        return len({e.film_id for bucket in self._by_key.values() for e in bucket})
+        return self._count
+
+    def _entry(self, index: int) -> TitleEntry:
+        return TitleEntry(self._ids[index], self._titles[index], self._years[index] or None)
+
+    def _bucket(self, key: str) -> list[TitleEntry]:
+        found = self._by_key.get(key)
+        if found is None:
+            return []
+        return [self._entry(found)] if isinstance(found, int) else [self._entry(i) for i in found]
 
     def resolve(self, query: str) -> TitleEntry:
         """One film, or a domain error that says what was meant or what to type instead."""
@@ -141,10 +210,10 @@ class TitleIndex:
         return self._fuzzy(readings, text)
 
     def _exact(self, reading: _Reading, query: str) -> TitleEntry | None:
-        bucket = self._by_key.get(reading.key)
+        bucket = self._bucket(reading.key)
         if not bucket:
             return None
-        literal = [e for e in self._by_literal.get(reading.literal, ()) if reading.year in (None, e.year)]
+        literal = [e for e in bucket if reading.year in (None, e.year) and literal_key(e.title) == reading.literal]
         if len(_distinct(literal)) == 1:
             return literal[0]
         if reading.year is not None:
@@ -158,10 +227,14 @@ class TitleIndex:
     def _fuzzy(self, readings: list[_Reading], query: str) -> TitleEntry:
         ranked: list[tuple[float, TitleEntry]] = []
         for reading in readings:
-            for key, score, _ in process.extract(
-                reading.key, self._keys, scorer=_typo_score, limit=8, score_cutoff=SUGGEST_SCORE
-            ):
-                for entry in self._by_key[key]:
+            scored: dict[str, float] = {}
+            for variant in _typo_variants(reading.key):
+                if variant in self._by_key:
+                    scored[variant] = 100.0 * (1 - 1 / max(len(variant), 2))  # one edit's worth of score
+            for key, score in self._close(reading.key, 8, SUGGEST_SCORE, wide=True):
+                scored[key] = max(score, scored.get(key, 0.0))
+            for key, score in scored.items():
+                for entry in self._bucket(key):
                     # A year the member typed outweighs a letter or two of the title.
                     penalty = YEAR_MISMATCH_PENALTY if reading.year not in (None, entry.year) else 0.0
                     ranked.append((score - penalty, entry))
@@ -182,7 +255,8 @@ class TitleIndex:
         raise FilmNotFound(query, suggestions)
 
     def suggest(self, query: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[TitleEntry]:
-        """Autocomplete: exact and prefix matches first (what the member is visibly typing), then fuzzy."""
+        """Autocomplete: exact and prefix matches first (what the member is visibly typing), then titles
+        with a later word starting so, then close spellings."""
         limit = max(0, min(limit, AUTOCOMPLETE_LIMIT))
         text = clean_line(query)[:MAX_QUERY_LENGTH]
         out: list[TitleEntry] = []
@@ -198,19 +272,22 @@ class TitleIndex:
                 out.append(entry)
 
         if not text:
-            take(e for key in self._keys for e in self._by_key[key])
+            take(e for key in self._keys[: limit * 2] for e in self._bucket(key))
             return out
 
         readings = _readings(text)
         for reading in readings:
-            take(self._by_key.get(reading.key, ()), reading.year)
+            take(self._bucket(reading.key), reading.year)
+        exact = bool(out)
         for reading in readings:
             take(self._prefixed(reading.key), reading.year)
-        if len(out) < limit and readings:
-            matches = process.extract(
-                readings[0].key, self._keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST_SCORE
-            )
-            take(e for key, _, _ in matches for e in self._by_key[key])
+        for reading in readings:
+            take(self._word_prefixed(reading.key), reading.year)
+        if not exact and len(out) < AUTOCOMPLETE_FUZZY_BELOW and readings:
+            key = readings[0].key
+            for variant in _typo_variants(key):
+                take(self._bucket(variant))
+            take(e for found, _ in self._close(key, limit, SUGGEST_SCORE, wide=False) for e in self._bucket(found))
         return out
 
     def _prefixed(self, key: str, scan: int = 400) -> list[TitleEntry]:
@@ -221,7 +298,17 @@ class TitleIndex:
                 break
             keys.append(candidate)
         keys.sort(key=lambda k: (len(k), k))
-        return [e for k in keys for e in self._by_key[k]]
+        return [e for k in keys[:AUTOCOMPLETE_LIMIT] for e in self._bucket(k)]
+
+    def _word_prefixed(self, key: str, scan: int = 200) -> list[TitleEntry]:
+        start = bisect.bisect_left(self._word_starts, key, key=self._suffix)
+        keys: list[str] = []
+        for packed in self._word_starts[start : start + scan]:
+            if not self._suffix(packed).startswith(key):
+                break
+            keys.append(self._keys[packed >> 8])
+        keys.sort(key=lambda k: (len(k), k))
+        return [e for k in keys[:AUTOCOMPLETE_LIMIT] for e in self._bucket(k)]
 
 
 def _distinct(entries: Iterable[TitleEntry]) -> list[TitleEntry]:
