@@ -61,30 +61,31 @@ class TriviaService:
     async def card_for_film(
         self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> FactCard:
-        film = await self.catalog.film(film_id)
-        if film is None:
+        """Three round trips to the store: the film with its facts, the channel's record, the new record."""
+        found = await self.catalog.film_facts(film_id, guild_id)
+        if found is None:
             raise FilmNotFound(f"#{film_id}", [])
-        fact_ids = await self.catalog.visible_fact_ids(film_id, guild_id)
-        if not fact_ids:
+        film, facts = found
+        if not facts:
             raise NoFacts(film.label)
+        fact_ids = [fact.id for fact in facts]
         if number is not None:
-            if not 1 <= number <= len(fact_ids):
-                raise FactNumberOutOfRange(film.label, number, len(fact_ids))
-            fact_id = fact_ids[number - 1]
+            if not 1 <= number <= len(facts):
+                raise FactNumberOutOfRange(film.label, number, len(facts))
+            chosen = facts[number - 1]
         else:
             seen, last = await self.shown.seen(channel_id, film_id)
             pick = pick_unseen(fact_ids, seen, last, self.rng)
-            fact_id = pick.fact_id
-            await self.shown.record(channel_id, film_id, fact_id, iso(self.clock()), new_cycle=pick.new_cycle)
-        fact = await self.catalog.fact(fact_id)
-        assert fact is not None
-        return _card(film, fact, fact_ids)
+            chosen = facts[fact_ids.index(pick.fact_id)]
+            await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
+        return _card(film, chosen, fact_ids)
 
     async def card_for_fact(self, fact: Fact, *, guild_id: int | None) -> FactCard:
         """A known fact (the daily pick) shown with its place among the film's facts in that server."""
-        film = await self.catalog.film(fact.film_id)
-        assert film is not None  # facts cascade with their film
-        return _card(film, fact, await self.catalog.visible_fact_ids(fact.film_id, guild_id))
+        found = await self.catalog.film_facts(fact.film_id, guild_id)
+        assert found is not None  # facts cascade with their film
+        film, facts = found
+        return _card(film, fact, [f.id for f in facts])
 
 
 def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:

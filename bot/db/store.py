@@ -63,6 +63,12 @@ class Store:
             else:
                 await self.conn.execute("COMMIT")
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """One statement, atomic on its own: no BEGIN/COMMIT round trips, but the same write lock,
+        so it never lands inside another coroutine's open transaction."""
+        async with self._write_lock:
+            await self.conn.execute(sql, tuple(params))
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
