@@ -114,7 +114,7 @@ class TriviaBot(commands.Bot):
         )
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
-        for extension in self.initial_extensions:
+        for extension in (*self.initial_extensions, *self.settings.extra_extensions):
             await self.load_extension(extension)
         await self.sync_commands_if_changed()
 

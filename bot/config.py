@@ -30,6 +30,7 @@ class Settings:
     daily_tick_seconds: float = 30.0
     submission_max_pending: int = 5
     submission_cooldown_seconds: float = 60.0
+    extra_extensions: tuple[str, ...] = ()
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -110,4 +111,7 @@ def load_settings(
         daily_tick_seconds=_positive_float(values, "DAILY_TICK_SECONDS", 30.0),
         submission_max_pending=int(_positive_float(values, "SUBMISSION_MAX_PENDING", 5)),
         submission_cooldown_seconds=_positive_float(values, "SUBMISSION_COOLDOWN_SECONDS", 60.0),
+        extra_extensions=tuple(
+            name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
+        ),
     )

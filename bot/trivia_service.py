@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.clock import Clock, iso, system_clock
 from bot.db.catalog import CatalogRepository
@@ -17,7 +20,14 @@ from bot.trivia.titles import TitleEntry, TitleIndex
 
 
 class TriviaService:
-    def __init__(self, store: Store, *, rng: random.Random | None = None, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        rng: random.Random | None = None,
+        clock: Clock = system_clock,
+        titles_check_seconds: float = 1.0,
+    ) -> None:
         self.store = store
         self.catalog = CatalogRepository(store)
         self.shown = ShownRepository(store)
@@ -26,9 +36,17 @@ class TriviaService:
         self._index = TitleIndex()
         self._index_version: int | None = None
         self._index_lock = asyncio.Lock()
+        self._titles_check_seconds = titles_check_seconds
+        self._titles_checked_at = -float("inf")
 
     async def refresh_titles(self) -> None:
-        """Rebuilds the in-memory title index when the catalog changed, even from another process."""
+        """Rebuilds the in-memory title index when the catalog changed, even from another process.
+        Asked at most once a `titles_check_seconds` (monotonic time): an import from the CLI shows up
+        within that, and a keystroke does not pay a round trip to the store for it."""
+        now = time.monotonic()
+        if self._index_version is not None and now - self._titles_checked_at < self._titles_check_seconds:
+            return
+        self._titles_checked_at = now
         version = await self.store.data_version()
         if version == self._index_version:
             return
@@ -55,37 +73,60 @@ class TriviaService:
     async def fact_card(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> FactCard:
+        shown = await self.pick_for_query(query, guild_id=guild_id, channel_id=channel_id, number=number)
+        await shown.remember()
+        return shown.card
+
+    async def pick_for_query(
+        self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
+    ) -> Shown:
         entry = await self.resolve(query)
-        return await self.card_for_film(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
+        return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
     async def card_for_film(
         self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> FactCard:
-        """Three round trips to the store: the film with its facts, the channel's record, the new record."""
-        found = await self.catalog.film_facts(film_id, guild_id)
+        shown = await self.pick(film_id, guild_id=guild_id, channel_id=channel_id, number=number)
+        await shown.remember()
+        return shown.card
+
+    async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
+        """The card to show, read in one round trip. Recording it is left to `Shown.remember`, so the
+        caller can answer the member first and write the record after."""
+        found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
         if found is None:
             raise FilmNotFound(f"#{film_id}", [])
-        film, facts = found
+        film, facts = found.film, found.facts
         if not facts:
             raise NoFacts(film.label)
         fact_ids = [fact.id for fact in facts]
         if number is not None:
             if not 1 <= number <= len(facts):
                 raise FactNumberOutOfRange(film.label, number, len(facts))
-            chosen = facts[number - 1]
-        else:
-            seen, last = await self.shown.seen(channel_id, film_id)
-            pick = pick_unseen(fact_ids, seen, last, self.rng)
-            chosen = facts[fact_ids.index(pick.fact_id)]
+            return Shown(_card(film, facts[number - 1], fact_ids), _nothing)
+        pick = pick_unseen(fact_ids, found.seen, found.last_shown, self.rng)
+        chosen = facts[fact_ids.index(pick.fact_id)]
+
+        async def remember() -> None:
             await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
-        return _card(film, chosen, fact_ids)
+
+        return Shown(_card(film, chosen, fact_ids), remember)
 
     async def card_for_fact(self, fact: Fact, *, guild_id: int | None) -> FactCard:
         """A known fact (the daily pick) shown with its place among the film's facts in that server."""
         found = await self.catalog.film_facts(fact.film_id, guild_id)
         assert found is not None  # facts cascade with their film
-        film, facts = found
-        return _card(film, fact, [f.id for f in facts])
+        return _card(found.film, fact, [f.id for f in found.facts])
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    card: FactCard
+    remember: Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    """Fact n was asked for by number: nothing to add to the channel's record."""
 
 
 def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:

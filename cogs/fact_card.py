@@ -74,18 +74,26 @@ class AnotherFactButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
-            card = await interaction.client.trivia.card_for_film(  # type: ignore[attr-defined]
+            shown = await interaction.client.trivia.pick(  # type: ignore[attr-defined]
                 self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
             )
-            if self.reply:
-                await interaction.response.send_message(embed=fact_embed(card), view=fact_view(card.film_id))
-            else:
-                await interaction.response.edit_message(embed=fact_embed(card), view=fact_view(card.film_id))
+            answer = interaction.response.send_message if self.reply else interaction.response.edit_message
+            await answer(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
+            await shown.remember()  # after answering: the member never waits for the write
         except Exception as error:
             await report_interaction_error(interaction, error)
 
 
-def fact_view(film_id: int, *, reply: bool = False) -> discord.ui.View:
+def static_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """Buttons whose presses are routed by their custom_id (DynamicItem), so discord.py need not keep
+    a View per message sent: stopped before sending, it is serialised and then forgotten. Without
+    this, every fact card would stay in memory for the life of the process."""
     view = discord.ui.View(timeout=None)
-    view.add_item(AnotherFactButton(film_id, reply=reply))
+    for item in items:
+        view.add_item(item)
+    view.stop()
     return view
+
+
+def fact_view(film_id: int, *, reply: bool = False) -> discord.ui.View:
+    return static_view(AnotherFactButton(film_id, reply=reply))

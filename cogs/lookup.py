@@ -38,10 +38,12 @@ class Lookup(commands.Cog):
         number: app_commands.Range[int, 1, 1_000_000] | None = None,
     ) -> None:
         assert interaction.channel_id is not None
-        card = await self.bot.trivia.fact_card(
+        shown = await self.bot.trivia.pick_for_query(
             film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
         )
-        await interaction.response.send_message(embed=fact_embed(card), view=fact_view(card.film_id))
+        # Answer first, then note what the channel was shown: the member never waits for the write.
+        await interaction.response.send_message(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
+        await shown.remember()
 
     @trivia.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

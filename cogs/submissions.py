@@ -19,7 +19,7 @@ from bot.db.submissions import Submission
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
-from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, clip, safe
+from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post
 
 if TYPE_CHECKING:
@@ -122,10 +122,7 @@ class ReviewButton(
 
 
 def review_view(submission_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in REVIEW_ACTIONS:
-        view.add_item(ReviewButton(action, submission_id))
-    return view
+    return static_view(*(ReviewButton(action, submission_id) for action in REVIEW_ACTIONS))
 
 
 class SubmitModal(discord.ui.Modal):

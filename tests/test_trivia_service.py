@@ -22,7 +22,7 @@ def fixed_clock() -> datetime:
 @pytest.fixture
 async def service(store: Store) -> TriviaService:
     await import_files(CatalogRepository(store), [SEED_PAGE])
-    return TriviaService(store, rng=random.Random(1), clock=fixed_clock)
+    return TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=0)
 
 
 async def test_random_facts_cycle_through_all_six_per_channel_before_repeating(service: TriviaService):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bot.db.models import CatalogStats, Fact, Film, ImportSummary
+from bot.db.models import CatalogStats, Fact, Film, FilmFacts, ImportSummary
 from bot.db.store import Store
 from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
 from bot.trivia.titles import normalise_title
@@ -114,14 +114,18 @@ class CatalogRepository:
         )
         return _film(row) if row else None
 
-    async def film_facts(self, film_id: int, guild_id: int | None) -> tuple[Film, list[Fact]] | None:
-        """A film and the facts visible in a guild (global ones and its own), in one round trip."""
+    async def film_facts(
+        self, film_id: int, guild_id: int | None, *, channel_id: int | None = None
+    ) -> FilmFacts | None:
+        """A film, the facts visible in a guild (global ones and its own) and, given a channel, which of
+        them it has been shown this cycle: everything /trivia reads, in one round trip."""
         rows = await self.store.fetchall(
             "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.id AS fact_id, x.text, x.section, x.credit,"
-            " x.source, x.origin, x.guild_id FROM films f"
+            " x.source, x.origin, x.guild_id, c.id AS shown FROM films f"
             " LEFT JOIN facts x ON x.film_id = f.id AND (x.guild_id IS NULL OR x.guild_id = ?)"
+            " LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
             " WHERE f.id = ? ORDER BY x.id",
-            (guild_id, film_id),
+            (guild_id, channel_id, film_id),
         )
         if not rows:
             return None
@@ -131,7 +135,8 @@ class CatalogRepository:
             for r in rows
             if r["fact_id"] is not None
         ]
-        return film, facts
+        shown = sorted((r["shown"], r["fact_id"]) for r in rows if r["shown"] is not None)
+        return FilmFacts(film, facts, {fact_id for _, fact_id in shown}, shown[-1][1] if shown else None)
 
     async def fact(self, fact_id: int) -> Fact | None:
         row = await self.store.fetchone(

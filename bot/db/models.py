@@ -31,6 +31,14 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class FilmFacts:
+    film: Film
+    facts: list[Fact]
+    seen: set[int]  # facts the channel was shown this cycle
+    last_shown: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
     films_added: int = 0
     films_existing: int = 0

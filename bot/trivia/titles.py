@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -32,6 +32,7 @@ _TRAILING_ARTICLE = re.compile(r"^(?P<title>.+),\s*(?P<article>the|a|an)$", re.I
 _PAREN_YEAR = re.compile(r"^(?P<title>.*?)\s*[\(\[]\s*(?P<year>\d{4})\s*[\)\]]$")
 _WORD_START = re.compile(r"\b\w")
 _BARE_YEAR = re.compile(r"^(?P<title>.*\S)\s+(?P<year>\d{4})$")
+_PUNCTUATION = re.compile(r"[^\w\s]+")
 
 
 def _article_first(title: str) -> str:
@@ -59,9 +60,18 @@ def literal_key(title: str) -> str:
 def title_keys(title: str) -> list[str]:
     """Every key a title is found by: punctuation read as a space ("spider man") and as nothing
     ("spiderman", "M*A*S*H" -> "mash"), since members type either."""
-    spaced = normalise_title(title)
-    joined = _drop_article(fold(re.sub(r"[^\w\s]+", "", _article_first(title))))
-    return [spaced] if joined == spaced or not joined else [spaced, joined]
+    return _keys_and_literal(title)[0]
+
+
+def _keys_and_literal(title: str) -> tuple[list[str], str]:
+    """title_keys and literal_key together, sharing the clean-up and folding they both need."""
+    first = _article_first(title)
+    literal = fold(first)
+    spaced = _drop_article(literal)
+    if not _PUNCTUATION.search(first):
+        return [spaced], literal
+    joined = _drop_article(fold(_PUNCTUATION.sub("", first)))
+    return ([spaced] if joined == spaced or not joined else [spaced, joined]), literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +94,24 @@ class _Reading:
     literal: str  # the title as typed, article kept: "the mask" is The Mask before it is Mask
 
 
-def _readings(query: str) -> list[_Reading]:
-    readings: list[_Reading] = []
+def _iter_readings(query: str) -> Iterator[_Reading]:
+    """Most likely reading first, worked out only when asked for: "Title (Year)", what autocomplete
+    sends, is settled by the first one."""
     paren = _PAREN_YEAR.match(query)
     if paren and paren["title"]:
-        literal = literal_key(paren["title"])
-        readings.extend(_Reading(key, int(paren["year"]), literal) for key in title_keys(paren["title"]))
-    readings.extend(_Reading(key, None, literal_key(query)) for key in title_keys(query))
+        keys, literal = _keys_and_literal(paren["title"])
+        yield from (_Reading(key, int(paren["year"]), literal) for key in keys if key)
+    keys, literal = _keys_and_literal(query)
+    yield from (_Reading(key, None, literal) for key in keys if key)
     bare = _BARE_YEAR.match(query)
     if bare and not paren:
         # "blade runner 2049" is a title; "mask 1985" is a title and a year. Whole-title wins.
-        literal = literal_key(bare["title"])
-        readings.extend(_Reading(key, int(bare["year"]), literal) for key in title_keys(bare["title"]))
-    return [r for r in readings if r.key]
+        keys, literal = _keys_and_literal(bare["title"])
+        yield from (_Reading(key, int(bare["year"]), literal) for key in keys if key)
+
+
+def _readings(query: str) -> list[_Reading]:
+    return list(_iter_readings(query))
 
 
 def _typo_variants(key: str) -> list[str]:
@@ -198,15 +213,14 @@ class TitleIndex:
             raise InvalidQuery("Type a film title, for example `/trivia film:Mask`.")
         if len(text) > MAX_QUERY_LENGTH:
             raise InvalidQuery(f"That title is too long ({len(text)} characters); film titles are shorter.")
-        readings = _readings(text)
-        if not readings:
-            raise FilmNotFound(text, [])
-
-        for reading in readings:
+        readings: list[_Reading] = []
+        for reading in _iter_readings(text):
             found = self._exact(reading, text)
             if found is not None:
                 return found
-
+            readings.append(reading)
+        if not readings:
+            raise FilmNotFound(text, [])
         return self._fuzzy(readings, text)
 
     def _exact(self, reading: _Reading, query: str) -> TitleEntry | None:

@@ -65,9 +65,9 @@ async def test_guild_facts_are_visible_only_in_their_guild(store: Store):
             " VALUES (?, 'A member fact.', 'submission', 42, 'h42', 'member')",
             (film_id,),
         )
-    assert len((await catalog.film_facts(film_id, 42))[1]) == 7
-    assert len((await catalog.film_facts(film_id, 43))[1]) == 6
-    assert len((await catalog.film_facts(film_id, None))[1]) == 6
+    assert len((await catalog.film_facts(film_id, 42)).facts) == 7
+    assert len((await catalog.film_facts(film_id, 43)).facts) == 6
+    assert len((await catalog.film_facts(film_id, None)).facts) == 6
     assert await catalog.film_facts(film_id + 1, None) is None
     assert sum(len(f.facts) for f in await catalog.export()) == 6
     assert sum(len(f.facts) for f in await catalog.export(guild_id=42)) == 7

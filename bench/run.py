@@ -1,0 +1,255 @@
+"""Every performance figure in one run, each beside the baseline it is compared with.
+
+    .venv/bin/python -m bench.run [--films 100000] [--facts 1000000] [--out var/bench]
+
+Builds the synthetic catalog (bench/catalog.py), imports it through the real import path, then
+measures title resolution and the /trivia handler inside the bot, the real bot process over loopback
+against the test stand-in (a do-nothing /noop answered by the same bot is the baseline), a burst of
+1,000 /trivia, the daily tick at 100,000 schedules, start-up time and resident memory. Prints one
+table and writes it as JSON (`results.json` in --out). Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench import daily as daily_bench
+from bench.catalog import write as write_catalog
+from bench.timing import measure, percentile, table
+from bot.db.catalog import CatalogRepository
+from bot.db.store import Store
+from bot.importing import bundled_files, import_files
+from bot.trivia_service import TriviaService
+from tests.e2e.standin import DiscordStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Figure:
+    name: str
+    p50: float | None
+    p99: float | None
+    unit: str
+    baseline: str
+    baseline_value: float | None
+    target: str
+    met: bool | None
+
+    def row(self) -> list[str]:
+        def fmt(value: float | None) -> str:
+            return "—" if value is None else f"{value:,.2f}"
+
+        verdict = {True: "yes", False: "NO", None: "—"}[self.met]
+        return [self.name, fmt(self.p50), fmt(self.p99), self.unit, self.baseline, fmt(self.baseline_value),
+                self.target, verdict]  # fmt: skip
+
+
+def typo(rng: random.Random, title: str) -> str:
+    i = rng.randrange(len(title))
+    return title[:i] + title[i + 1 :]
+
+
+async def imports(out: Path, catalog: Path, pages: list[Path], facts: int) -> tuple[list[Figure], Path]:
+    database = out / "catalog.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    store = await Store.open(database)
+    start = time.perf_counter()
+    summary = await import_files(CatalogRepository(store), [catalog])
+    json_seconds = time.perf_counter() - start
+    await store.close()
+    assert summary.facts_added == facts, summary
+
+    # Baseline: the same number of rows into a bare table, no parsing, hashing or indexes.
+    bare = out / "bare.db"
+    bare.unlink(missing_ok=True)
+    with sqlite3.connect(bare) as db:
+        db.execute("CREATE TABLE facts (film_id INTEGER, text TEXT)")
+        start = time.perf_counter()
+        db.executemany("INSERT INTO facts VALUES (?, ?)", ((i // 10, f"fact {i}") for i in range(facts)))
+        db.commit()
+        bare_seconds = time.perf_counter() - start
+    bare.unlink()
+
+    page_db = out / "pages.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{page_db}{suffix}").unlink(missing_ok=True)
+    store = await Store.open(page_db)
+    start = time.perf_counter()
+    page_summary = await import_files(CatalogRepository(store), pages)
+    page_seconds = time.perf_counter() - start
+    await store.close()
+    page_db.unlink()
+
+    return [
+        Figure("import JSON (facts/s)", facts / json_seconds, None, "facts/s", "bare SQLite insert",
+               facts / bare_seconds, f"{facts:,} in < 60 s ({json_seconds:.1f} s)", json_seconds < 60),
+        Figure("import pages (facts/s)", page_summary.facts_added / page_seconds, None, "facts/s",
+               "bare SQLite insert", facts / bare_seconds, "—", None),
+    ], database  # fmt: skip
+
+
+async def in_bot(database: Path, samples: int) -> list[Figure]:
+    store = await Store.open(database)
+    service = TriviaService(store, rng=random.Random(1))
+    await service.refresh_titles()
+    rows = await service.catalog.title_rows()
+    rng = random.Random(2)
+    picked = rng.sample(rows, samples)
+    baseline = await measure(lambda: store.fetchone("SELECT 1"), samples)
+    base = percentile(baseline, 50)
+    figures = []
+    queries = {
+        "typed prefix": [r[1][: rng.randint(2, 8)] for r in picked],
+        "typo": [typo(rng, r[1]) for r in picked],
+        "Title (Year)": [f"{r[1]} ({r[2]})" for r in picked],
+    }
+    for kind, texts in queries.items():
+        for name, call in (("autocomplete", service.autocomplete), ("resolve", service.resolve)):
+            it = iter(texts)
+
+            async def one(call=call, it=it) -> None:
+                with contextlib.suppress(Exception):  # "did you mean" is an answer too
+                    await call(next(it))
+
+            times = await measure(one, len(texts))
+            figures.append(Figure(f"{name}: {kind}", percentile(times, 50), percentile(times, 99), "ms",
+                                  "SELECT 1 round trip", base, "p99 < 10 ms", percentile(times, 99) < 10))  # fmt: skip
+    labels = iter(queries["Title (Year)"])
+    channels = iter(range(10**6))
+    times = await measure(lambda: service.fact_card(next(labels), guild_id=1, channel_id=next(channels) % 50), samples)
+    figures.append(Figure("/trivia handler", percentile(times, 50), percentile(times, 99), "ms",
+                          "SELECT 1 round trip", base, "p99 < 10 ms", percentile(times, 99) < 10))  # fmt: skip
+    await store.close()
+    return figures
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> list[Figure]:
+    standin = DiscordStandIn()
+    guild = standin.add_guild()
+    await standin.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(DISCORD_TOKEN="bench", DATABASE_PATH=str(database), DISCORD_API_BASE=standin.api_base,
+               DISCORD_GATEWAY_URL=standin.gateway_url, EXTRA_EXTENSIONS="bench.noop", LOG_LEVEL="WARNING",
+               PYTHONPATH=str(ROOT))  # fmt: skip
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, env=env)
+    figures: list[Figure] = []
+    try:
+        await asyncio.wait_for(standin.identified.wait(), 120)
+        # Ready once it answers: the first interaction waits for the guild to be in its cache.
+        await standin.interact(standin.slash(guild, "noop"), within=60)
+        ready = time.perf_counter() - started
+        rss_start = rss_mb(process.pid)
+
+        with sqlite3.connect(database) as db:
+            labels = [f"{t} ({y})" for t, y in db.execute("SELECT title, year FROM films ORDER BY random() LIMIT 2000")]
+        rng = random.Random(3)
+        trivia_times, noop_times = [], []
+        for i in range(samples):
+            for name, times in (("trivia", trivia_times), ("noop", noop_times)):
+                payload = (standin.slash(guild, "trivia", {"film": rng.choice(labels)}, channel_id=None)
+                           if name == "trivia" else standin.slash(guild, "noop"))  # fmt: skip
+                start = time.perf_counter()
+                reply = await standin.interact(payload)
+                times.append((time.perf_counter() - start) * 1000)
+                assert reply.type == 4, (name, reply, i)
+                assert not reply.ephemeral, (name, reply, i)
+        ratio = percentile(trivia_times, 50) / percentile(noop_times, 50)
+        figures.append(Figure("/trivia end to end", percentile(trivia_times, 50), percentile(trivia_times, 99), "ms",
+                              "/noop end to end", percentile(noop_times, 50), f"<= 1.3x baseline ({ratio:.2f}x)",
+                              ratio <= 1.3))  # fmt: skip
+
+        payloads = [standin.slash(guild, "trivia", {"film": rng.choice(labels)}) for _ in range(burst)]
+        start = time.perf_counter()
+        replies = await asyncio.gather(*(standin.interact(p, within=120) for p in payloads), return_exceptions=True)
+        last = (time.perf_counter() - start) * 1000
+        answered = sum(1 for r in replies if not isinstance(r, BaseException) and r.type == 4 and r.embeds)
+        figures.append(Figure(f"burst of {burst:,} /trivia: last answer", last, None, "ms", "answered",
+                              answered, f"all {burst:,} answered", answered == burst))  # fmt: skip
+
+        done = 0
+        while done < lookups:
+            chunk = []
+            for _ in range(min(50, lookups - done)):
+                label = rng.choice(labels)
+                chunk.append(standin.autocomplete(guild, "trivia", "film", label[: rng.randint(2, 10)])
+                             if rng.random() < 0.5 else standin.slash(guild, "trivia", {"film": label}))  # fmt: skip
+            await asyncio.gather(*(standin.interact(p, within=60) for p in chunk))
+            done += len(chunk)
+        rss_after = rss_mb(process.pid)
+        figures.append(Figure("start-up to ready", ready * 1000, None, "ms", "—", None, "—", None))
+        figures.append(Figure("RSS after start-up", rss_start, None, "MB", "—", None, "< 150 MB", rss_start < 150))
+        figures.append(Figure(f"RSS after {lookups:,} lookups", rss_after, None, "MB", "RSS after start-up",
+                              rss_start, "< 150 MB", rss_after < 150))  # fmt: skip
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+        await standin.stop()
+    return figures
+
+
+async def daily(repeat: int) -> list[Figure]:
+    rows = await daily_bench.bench(100_000, repeat)
+    figures = []
+    for row in rows:
+        p50, p99, base = float(row[2]), float(row[3]), float(row[4])
+        idle = row[1] == "0 due"
+        figures.append(Figure(f"daily tick, 100,000 schedules, {row[1]}", p50, p99, "ms", "SELECT 1 round trip",
+                              base, "< 5 ms" if idle else "—", p99 < 5 if idle else None))  # fmt: skip
+    return figures
+
+
+async def main(args: argparse.Namespace) -> None:
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    catalog = out / "catalog.json"
+    if not (args.reuse and catalog.exists()):
+        shutil.rmtree(out / "pages", ignore_errors=True)
+        write_catalog(out, args.films, args.facts, pages=args.pages)
+    pages = sorted((out / "pages").glob("*.txt")) + bundled_files(ROOT / "data")
+    figures, database = await imports(out, catalog, pages, args.facts)
+    figures += await in_bot(database, args.samples)
+    figures += await end_to_end(database, args.samples, args.burst, args.lookups)
+    figures += await daily(args.repeat)
+
+    headers = ["figure", "p50", "p99", "unit", "baseline", "baseline value", "target", "met"]
+    print(f"films {args.films:,}, facts {args.facts:,}; {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")  # fmt: skip
+    print(table(headers, [f.row() for f in figures]))
+    (out / "results.json").write_text(json.dumps([asdict(f) for f in figures], indent=2))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--films", type=int, default=100_000)
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--pages", type=int, default=5_000, help="films also written as Making Of pages")
+    parser.add_argument("--samples", type=int, default=1_000, help="queries per in-bot and end-to-end figure")
+    parser.add_argument("--burst", type=int, default=1_000)
+    parser.add_argument("--lookups", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20, help="daily-tick repetitions")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing catalog.json")
+    asyncio.run(main(parser.parse_args()))
