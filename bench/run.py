@@ -210,18 +210,18 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> 
     return figures
 
 
-async def daily(repeat: int) -> list[Figure]:
-    rows = await daily_bench.bench(100_000, repeat)
+async def daily(schedules: int, repeat: int) -> list[Figure]:
+    rows = await daily_bench.bench(schedules, repeat)
     figures = []
     for row in rows:
         p50, p99, base = float(row[2]), float(row[3]), float(row[4])
         idle = row[1] == "0 due"
-        figures.append(Figure(f"daily tick, 100,000 schedules, {row[1]}", p50, p99, "ms", "SELECT 1 round trip",
+        figures.append(Figure(f"daily tick, {schedules:,} schedules, {row[1]}", p50, p99, "ms", "SELECT 1 round trip",
                               base, "< 5 ms" if idle else "—", p99 < 5 if idle else None))  # fmt: skip
     return figures
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace) -> list[Figure]:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     catalog = out / "catalog.json"
@@ -232,16 +232,17 @@ async def main(args: argparse.Namespace) -> None:
     figures, database = await imports(out, catalog, pages, args.facts)
     figures += await in_bot(database, args.samples)
     figures += await end_to_end(database, args.samples, args.burst, args.lookups)
-    figures += await daily(args.repeat)
+    figures += await daily(args.schedules, args.repeat)
 
     headers = ["figure", "p50", "p99", "unit", "baseline", "baseline value", "target", "met"]
     print(f"films {args.films:,}, facts {args.facts:,}; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")  # fmt: skip
     print(table(headers, [f.row() for f in figures]))
     (out / "results.json").write_text(json.dumps([asdict(f) for f in figures], indent=2))
+    return figures
 
 
-if __name__ == "__main__":
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--films", type=int, default=100_000)
     parser.add_argument("--facts", type=int, default=1_000_000)
@@ -249,7 +250,12 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=1_000, help="queries per in-bot and end-to-end figure")
     parser.add_argument("--burst", type=int, default=1_000)
     parser.add_argument("--lookups", type=int, default=10_000)
+    parser.add_argument("--schedules", type=int, default=100_000, help="daily schedules for the tick figures")
     parser.add_argument("--repeat", type=int, default=20, help="daily-tick repetitions")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--reuse", action="store_true", help="keep an existing catalog.json")
-    asyncio.run(main(parser.parse_args()))
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

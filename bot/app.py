@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# discord.py's names for the tasks that answer interactions (commands, buttons, modals).
+INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal")
+SHUTDOWN_GRACE_SECONDS = 5.0
 APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
 
@@ -166,6 +169,7 @@ class TriviaBot(commands.Bot):
     async def close(self) -> None:
         try:
             await super().close()
+            await self._finish_interactions()
         finally:
             # close() runs more than once at shutdown (the signal handler, then whoever awaited
             # start()); every caller waits for the one closing of the database.
@@ -173,6 +177,20 @@ class TriviaBot(commands.Bot):
                 self._store_closing = asyncio.ensure_future(self._close_store())
             if self._store_closing is not None:
                 await asyncio.shield(self._store_closing)
+
+    async def _finish_interactions(self) -> None:
+        """The gateway is closed, so nothing new arrives; interactions already being answered get a few
+        seconds to finish (and write what they showed) before the database closes under them."""
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(INTERACTION_TASKS) and not task.done()
+        ]
+        if running:
+            _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+            if late:
+                log.warning("shutting down with %d interaction(s) still running", len(late))
 
     async def _close_store(self) -> None:
         store, self._store = self._store, None

@@ -1,8 +1,26 @@
-"""The benchmark code still runs (no timing is asserted: numbers come from `python -m bench.daily`)."""
+"""The benchmark code still runs end to end on a tiny catalog. No timing is asserted: the numbers come
+from `python -m bench.run` and `python -m bench.daily`, not from tests."""
+
+from pathlib import Path
 
 from bench.daily import bench
+from bench.run import main, parse_args
 
 
 async def test_daily_benchmark_runs_and_posts_every_due_schedule():
     rows = await bench(100, repeat=2)
     assert [row[1] for row in rows] == ["0 due", "100 due"]
+
+
+async def test_the_full_benchmark_runs_on_a_tiny_catalog(tmp_path: Path):
+    args = parse_args(
+        ["--films", "60", "--facts", "300", "--pages", "5", "--samples", "5", "--burst", "5", "--lookups", "10",
+         "--schedules", "50", "--repeat", "2", "--out", str(tmp_path)]
+    )  # fmt: skip
+    figures = await main(args)
+    names = [f.name for f in figures]
+    assert "/trivia end to end" in names
+    assert "burst of 5 /trivia: last answer" in names
+    burst = next(f for f in figures if f.name.startswith("burst"))
+    assert burst.baseline_value == 5  # every interaction of the burst was answered
+    assert (tmp_path / "results.json").exists()
