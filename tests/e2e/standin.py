@@ -156,6 +156,30 @@ class Guild:
         }
 
 
+@dataclass
+class Fault:
+    """Answer `method path` (a regex on the path after /api/v10) with `status`, `times` times (-1: always)."""
+
+    method: str
+    path: str
+    status: int
+    times: int = 1
+    retry_after: float = 0.01
+    hits: int = 0
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+            response = json_response(body, status=429)
+            response.headers["Retry-After"] = str(self.retry_after)
+            response.headers["X-RateLimit-Scope"] = "user"
+            response.headers["Via"] = "1.1 google"  # discord.py reads a 429 without it as a Cloudflare ban
+            return response
+        codes = {403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}
+        code, message = codes.get(self.status, (0, "Server error"))
+        return json_response({"message": message, "code": code}, status=self.status)
+
+
 class DiscordStandIn:
     def __init__(self) -> None:
         self.application_id = snowflake()
@@ -173,6 +197,10 @@ class DiscordStandIn:
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" or guild id) -> commands
         self.created_messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages really created
         self.identified = asyncio.Event()
+        self.identifies = 0
+        self.resumes = 0
+        self._state_changed = asyncio.Event()
+        self.rules: list[Fault] = []  # REST faults, first match wins
         self._callbacks: dict[str, asyncio.Future[Callback]] = {}
         self._waiters: list[tuple[Callable[[Recorded], bool], asyncio.Future[Recorded]]] = []
         self.channel_faults: dict[str, int] = {}  # channel id -> HTTP status to answer posts with
@@ -242,6 +270,11 @@ class DiscordStandIn:
         for predicate, future in list(self._waiters):
             if not future.done() and predicate(recorded):
                 future.set_result(recorded)
+        for fault in self.rules:
+            if fault.method == request.method and re.fullmatch(fault.path, path) and fault.times != 0:
+                fault.times -= 1
+                fault.hits += 1
+                return fault.response()
         channel = re.fullmatch(r"/channels/(\d+)/messages", path)
         if channel and request.method == "POST" and channel[1] in self.channel_faults:
             status = self.channel_faults[channel[1]]
@@ -411,7 +444,36 @@ class DiscordStandIn:
                 await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
             elif op == 2:
                 await self._identify(socket)
+            elif op == 6:  # RESUME: the session goes on where it stopped
+                self.resumes += 1
+                await self._send(socket, "RESUMED", {})
+                self._changed()
         return socket
+
+    # --- gateway faults ------------------------------------------------------------------------------
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Closes the bot's gateway connection as Discord does on a hiccup; it should resume."""
+        assert self._socket is not None
+        await self._socket.close(code=code, message=b"dropped by the stand-in")
+
+    async def invalidate_session(self) -> None:
+        """OP 9 with d=false: the session is gone; the bot must identify again."""
+        assert self._socket is not None
+        await self._socket.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+
+    def _changed(self) -> None:
+        self._state_changed.set()
+        self._state_changed = asyncio.Event()
+
+    async def wait_until(self, predicate: Callable[[], bool], within: float = 15.0) -> None:
+        """Waits for the gateway state to satisfy `predicate`, woken by each change (no polling)."""
+
+        async def wait() -> None:
+            while not predicate():
+                await self._state_changed.wait()
+
+        await asyncio.wait_for(wait(), within)
 
     async def _identify(self, socket: web.WebSocketResponse) -> None:
         self._sequence = 0
@@ -432,7 +494,9 @@ class DiscordStandIn:
         )
         for guild in self.guilds:
             await self._send(socket, "GUILD_CREATE", guild.payload(self.bot_user))
+        self.identifies += 1
         self.identified.set()
+        self._changed()
 
     async def _send(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         self._sequence += 1
@@ -598,6 +662,11 @@ class DiscordStandIn:
         if message is not None:
             payload["message"] = message
         return payload
+
+    def fail(self, method: str, path: str, status: int, *, times: int = 1, retry_after: float = 0.01) -> Fault:
+        fault = Fault(method, path, status, times, retry_after)
+        self.rules.append(fault)
+        return fault
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Sends any gateway event (CHANNEL_DELETE, GUILD_DELETE, ...) to the connected bot."""
