@@ -25,6 +25,7 @@ from bot.db.store import Store
 from bot.importing import bundled_files, fingerprint, import_files
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
+from bot.trivia.ratelimit import RateLimit
 from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class TriviaBot(commands.Bot):
         self._trivia: TriviaService | None = None
         self._daily: DailyService | None = None
         self._submissions: SubmissionService | None = None
+        uses, per = settings.lookup_rate
+        # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
+        self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.tree.on_error = self.on_app_command_error
 

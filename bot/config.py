@@ -10,6 +10,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.trivia.ratelimit import parse_rate
+
 DEFAULT_DATABASE_PATH = Path("var/trivia.db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -31,6 +33,7 @@ class Settings:
     submission_max_pending: int = 5
     submission_cooldown_seconds: float = 60.0
     extra_extensions: tuple[str, ...] = ()
+    lookup_rate: tuple[int, float] = (5, 30.0)
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -76,6 +79,13 @@ def _positive_float(values: Mapping[str, str | None], name: str, default: float)
     return number
 
 
+def _rate(values: Mapping[str, str | None], name: str, default: str) -> tuple[int, float]:
+    try:
+        return parse_rate(_optional(values, name) or default)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}.") from None
+
+
 def _url(values: Mapping[str, str | None], name: str, schemes: tuple[str, ...]) -> str | None:
     raw = _optional(values, name)
     if raw is None:
@@ -111,6 +121,7 @@ def load_settings(
         daily_tick_seconds=_positive_float(values, "DAILY_TICK_SECONDS", 30.0),
         submission_max_pending=int(_positive_float(values, "SUBMISSION_MAX_PENDING", 5)),
         submission_cooldown_seconds=_positive_float(values, "SUBMISSION_COOLDOWN_SECONDS", 60.0),
+        lookup_rate=_rate(values, "LOOKUP_RATE_LIMIT", "5/30"),
         extra_extensions=tuple(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),

@@ -14,6 +14,7 @@ from bot.db.submissions import Draft, GuildSettings, NoSuchSubmission, Submissio
 from bot.trivia.errors import AmbiguousFilm, EmptyCatalog, FilmNotFound
 from bot.trivia.submissions import (
     NotAReviewer,
+    check_member_limits,
     check_submission,
     clean_proposed_title,
     clean_reason,
@@ -71,6 +72,12 @@ class SubmissionService:
         except AmbiguousFilm:
             raise
         return Target(entry.film_id, entry.label)
+
+    async def precheck(self, guild_id: int, member_id: int) -> None:
+        """Refuses before the form opens, so a member never writes a fact that could not be taken.
+        `submit` checks again, inside its transaction: this is a courtesy, not the rule."""
+        state = await self.repo.member_state(guild_id, member_id, self.clock())
+        check_member_limits(state, max_pending=self.max_pending, cooldown_seconds=self.cooldown_seconds)
 
     async def submit(
         self,

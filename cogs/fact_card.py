@@ -74,6 +74,7 @@ class AnotherFactButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
+            interaction.client.lookup_limit.hit(interaction.user.id)  # type: ignore[attr-defined]
             shown = await interaction.client.trivia.pick(  # type: ignore[attr-defined]
                 self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
             )

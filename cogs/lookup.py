@@ -38,6 +38,7 @@ class Lookup(commands.Cog):
         number: app_commands.Range[int, 1, 1_000_000] | None = None,
     ) -> None:
         assert interaction.channel_id is not None
+        self.bot.lookup_limit.hit(interaction.user.id)
         shown = await self.bot.trivia.pick_for_query(
             film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
         )

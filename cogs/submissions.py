@@ -244,6 +244,8 @@ class Submissions(commands.Cog):
     @app_commands.describe(film="The film's title; a film not in the catalog can be proposed")
     @app_commands.guild_only()
     async def submit(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 200]) -> None:
+        assert interaction.guild_id is not None
+        await self.bot.submissions.precheck(interaction.guild_id, interaction.user.id)
         target = await self.bot.submissions.target(film)
         await interaction.response.send_modal(SubmitModal(target))
 

@@ -37,7 +37,12 @@ def test_endpoints_are_read_and_checked(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("env", "problem"),
-    [({"DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID must be a number"), ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of")],
+    [
+        ({"DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID must be a number"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"LOOKUP_RATE_LIMIT": "lots"}, "LOOKUP_RATE_LIMIT: a rate is written USES/SECONDS"),
+        ({"DAILY_GRACE_HOURS": "-1"}, "DAILY_GRACE_HOURS must be greater than 0"),
+    ],
 )
 def test_malformed_settings_are_named(env: dict[str, str], problem: str):
     with pytest.raises(ConfigError, match=problem):

@@ -155,11 +155,17 @@ class SubmissionRepository:
         assert created is not None
         return created
 
-    async def _submitter_state(self, conn: aiosqlite.Connection, draft: Draft, now: datetime) -> SubmitterState:
+    async def member_state(self, guild_id: int, member_id: int, now: datetime) -> SubmitterState:
+        """The member's standing (blocked, waiting, last submission) before they write anything."""
+        draft = Draft(guild_id, member_id, "", None, None, None, "", None)
+        return await self._submitter_state(self.store.conn, draft, now, with_texts=False)
+
+    async def _submitter_state(
+        self, conn: aiosqlite.Connection, draft: Draft, now: datetime, *, with_texts: bool = True
+    ) -> SubmitterState:
         async def scalar(sql: str, params: tuple[Any, ...]) -> Any:
-            async with conn.execute(sql, params) as cursor:
-                row = await cursor.fetchone()
-            return row[0] if row else None
+            rows = await conn.execute_fetchall(sql, params)
+            return next(iter(rows))[0] if rows else None
 
         blocked = await scalar(
             "SELECT 1 FROM blocked_submitters WHERE guild_id = ? AND member_id = ?", (draft.guild_id, draft.member_id)
@@ -172,6 +178,8 @@ class SubmissionRepository:
             "SELECT max(created_at) FROM submissions WHERE guild_id = ? AND member_id = ?",
             (draft.guild_id, draft.member_id),
         )
+        if not with_texts:
+            return SubmitterState(blocked is not None, pending or 0, _since(last, now), [])
         if draft.film_id is not None:
             sql = (
                 "SELECT text FROM facts WHERE film_id = ? AND (guild_id IS NULL OR guild_id = ?)"
@@ -186,12 +194,7 @@ class SubmissionRepository:
             params = (draft.guild_id, draft.proposed_title, draft.proposed_year)
         async with conn.execute(sql, params) as cursor:
             texts = [r[0] for r in await cursor.fetchall()]
-        return SubmitterState(
-            blocked=blocked is not None,
-            pending=pending or 0,
-            seconds_since_last=None if last is None else to_epoch(now) - last,
-            existing_texts=texts,
-        )
+        return SubmitterState(blocked is not None, pending or 0, _since(last, now), texts)
 
     async def decide(
         self,
@@ -281,6 +284,10 @@ class SubmissionRepository:
                 " updated_at = excluded.updated_at",
                 (settings.guild_id, settings.review_channel_id, settings.reviewer_role_id, to_epoch(now)),
             )
+
+
+def _since(last: int | None, now: datetime) -> float | None:
+    return None if last is None else to_epoch(now) - last
 
 
 async def _event(

@@ -116,6 +116,15 @@ class SubmitterState:
 
 
 def check_submission(state: SubmitterState, *, text: str, max_pending: int, cooldown_seconds: float) -> None:
+    check_member_limits(state, max_pending=max_pending, cooldown_seconds=cooldown_seconds)
+    duplicate = near_duplicate(text, state.existing_texts)
+    if duplicate is not None:
+        shown = duplicate if len(duplicate) <= 120 else duplicate[:119] + "…"
+        raise SubmissionRefused(f"That fact is already known or waiting for review: “{shown}”")
+
+
+def check_member_limits(state: SubmitterState, *, max_pending: int, cooldown_seconds: float) -> None:
+    """What stops a member before they write anything: blocked, too many waiting, too soon."""
     if state.blocked:
         raise SubmissionRefused("The moderators of this server have paused your submissions.")
     if state.pending >= max_pending:
@@ -126,7 +135,3 @@ def check_submission(state: SubmitterState, *, text: str, max_pending: int, cool
     if state.seconds_since_last is not None and state.seconds_since_last < cooldown_seconds:
         wait = max(1, math.ceil(cooldown_seconds - state.seconds_since_last))
         raise SubmissionRefused(f"You submitted a moment ago; you can submit again in {wait} s.")
-    duplicate = near_duplicate(text, state.existing_texts)
-    if duplicate is not None:
-        shown = duplicate if len(duplicate) <= 120 else duplicate[:119] + "…"
-        raise SubmissionRefused(f"That fact is already known or waiting for review: “{shown}”")

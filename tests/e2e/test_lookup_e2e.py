@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import DiscordStandIn
+from tests.fake_clock import FakeClock
 from tests.seed_expectations import credit_for
 
 CARD = re.compile(r"^(?P<text>.*)\n\n— \*(?P<credit>.*)\*$", re.DOTALL)
@@ -116,3 +118,24 @@ async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, sta
     }
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "msk"}))
     assert reply.embeds[0]["title"] == "Mask (1985)"
+
+
+async def test_one_member_cannot_flood_a_channel_with_trivia(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    await start_bot(clock=clock, lookup_rate=(2, 60.0))
+    eager = standin.member(name="Eager")
+
+    first = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}, member=eager))
+    await standin.interact(standin.button(guild, first.custom_ids[0], member=eager))
+    refused = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}, member=eager))
+    assert refused.ephemeral
+    assert refused.content == "Slow down a little: you can ask again in 60 s."
+    pressed = await standin.interact(standin.button(guild, first.custom_ids[0], member=eager))
+    assert pressed.ephemeral
+
+    other = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
+    assert not other.ephemeral
+    clock.advance(seconds=60)
+    again = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}, member=eager))
+    assert not again.ephemeral

@@ -226,3 +226,16 @@ async def test_refusals_store_nothing(standin: DiscordStandIn, start_bot: BotFac
     _, dup = await submit(standin, guild, member, "mask", {"The fact": "Rob Lowe was nearly cast as Rocky Dennis"})
     assert "already known" in dup.content
     assert await bot.submissions.repo.listing(status=None, guild_id=None) == []
+
+
+async def test_a_member_over_a_limit_is_told_before_the_form_opens(standin: DiscordStandIn, start_bot: BotFactory):
+    guild = standin.add_guild()
+    bot = await start_bot()
+    member = standin.member(name="Quick")
+    await submit(standin, guild, member, "mask", {"The fact": FACT})
+
+    again = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
+    assert again.type == 4  # a message, not a form
+    assert again.ephemeral
+    assert "you can submit again in 60 s" in again.content
+    assert len(await bot.submissions.repo.listing(status=None, guild_id=None)) == 1
