@@ -1,0 +1,161 @@
+"""Who may do what, run as a table: every command and button, as a member, a reviewer and an admin, in
+the server it belongs to and in another one. The bot checks on every use; Discord's settings only hide."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.app import TriviaBot
+from tests.e2e.conftest import BotFactory
+from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
+
+EVERYTHING = (1 << 41) - 1  # an admin: Discord sends every permission bit for them
+ROLES = {"member": MEMBER_PERMISSIONS, "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES, "admin": EVERYTHING}
+FACT = "The fairground scenes were shot over four nights in Azusa, California."
+
+
+@dataclass
+class World:
+    standin: DiscordStandIn
+    bot: TriviaBot
+    home: Guild
+    away: Guild
+    submission_id: int
+    schedule_channel: str
+
+
+async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    bot = await start_bot()
+    target = await bot.submissions.target("mask")
+    submission, _ = await bot.submissions.submit(
+        guild_id=int(home.id), member_id=1, member_name="Someone", target=target, text=FACT, source=None
+    )
+    channel = home.channels[0]["id"]
+    await bot.daily.set(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
+                        admin_id=1)  # fmt: skip
+    return World(standin, bot, home, away, submission.id, channel)
+
+
+Action = Callable[[World, Guild, dict[str, Any]], Awaitable[Callback]]
+
+
+async def trivia(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia", {"film": "mask"}, member=member))
+
+
+async def another_fact(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    film = (await w.bot.trivia.resolve("mask")).film_id
+    return await w.standin.interact(w.standin.button(where, f"trivia:another:{film}", member=member))
+
+
+async def submit(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-submit", {"film": "mask"}, member=member))
+
+
+async def review(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-review", member=member))
+
+
+def review_button(action: str) -> Action:
+    async def press(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        custom_id = f"review:{action}:{w.submission_id}"
+        return await w.standin.interact(w.standin.button(where, custom_id, member=member))
+
+    return press
+
+
+async def daily_list(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-daily list", member=member))
+
+
+async def daily_set(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    options = {"channel": ("channel", where.channels[0]["id"]), "time": "10:00"}
+    return await w.standin.interact(w.standin.slash(where, "trivia-daily set", options, member=member))
+
+
+async def config_role(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    role = where.roles[0]["id"] if where.roles else where.add_role("Reviewers")
+    await w.standin.dispatch("GUILD_ROLE_CREATE", {"guild_id": where.id, "role": where.roles[-1]})
+    options = {"role": ("role", role)}
+    return await w.standin.interact(w.standin.slash(where, "trivia-config reviewer-role", options, member=member))
+
+
+ALLOWED, REFUSED = True, False
+MANAGE_SERVER = "You need the **Manage Server** permission to do that."
+ONLY_REVIEWERS = "Only reviewers"
+NOT_HERE = "There is no submission #1 in this server."
+
+# (action, where, role, allowed, what a refusal says)
+TABLE: list[tuple[str, Action, str, str, bool, str]] = [
+    ("/trivia", trivia, "home", "member", ALLOWED, ""),
+    ("/trivia", trivia, "away", "member", ALLOWED, ""),
+    ("another fact", another_fact, "home", "member", ALLOWED, ""),
+    ("another fact", another_fact, "away", "member", ALLOWED, ""),
+    ("/trivia-submit", submit, "home", "member", ALLOWED, ""),
+    ("/trivia-review", review, "home", "member", REFUSED, ONLY_REVIEWERS),
+    ("/trivia-review", review, "home", "reviewer", ALLOWED, ""),
+    ("/trivia-review", review, "home", "admin", ALLOWED, ""),
+    ("approve", review_button("approve"), "home", "member", REFUSED, ONLY_REVIEWERS),
+    ("approve", review_button("approve"), "home", "reviewer", ALLOWED, ""),
+    ("approve", review_button("approve"), "home", "admin", ALLOWED, ""),
+    ("approve", review_button("approve"), "away", "reviewer", REFUSED, NOT_HERE),
+    ("approve", review_button("approve"), "away", "admin", REFUSED, NOT_HERE),
+    ("reject", review_button("reject"), "home", "member", REFUSED, ONLY_REVIEWERS),
+    ("reject", review_button("reject"), "home", "reviewer", ALLOWED, ""),
+    ("reject", review_button("reject"), "away", "admin", REFUSED, "There is no submission #1 in this server."),
+    ("edit", review_button("edit"), "home", "member", REFUSED, ONLY_REVIEWERS),
+    ("edit", review_button("edit"), "home", "reviewer", ALLOWED, ""),
+    ("edit", review_button("edit"), "away", "admin", REFUSED, "There is no submission #1 in this server."),
+    ("block", review_button("block"), "home", "member", REFUSED, ONLY_REVIEWERS),
+    ("block", review_button("block"), "home", "admin", ALLOWED, ""),
+    ("block", review_button("block"), "away", "admin", REFUSED, NOT_HERE),
+    ("/trivia-daily list", daily_list, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-daily list", daily_list, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-daily list", daily_list, "home", "admin", ALLOWED, ""),
+    ("/trivia-daily list", daily_list, "away", "admin", ALLOWED, ""),
+    ("/trivia-daily set", daily_set, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-daily set", daily_set, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-daily set", daily_set, "home", "admin", ALLOWED, ""),
+    ("/trivia-config reviewer-role", config_role, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config reviewer-role", config_role, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config reviewer-role", config_role, "home", "admin", ALLOWED, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "action", "where", "role", "allowed", "refusal"),
+    TABLE,
+    ids=[f"{name}-{where}-{role}" for name, _, where, role, _, _ in TABLE],
+)
+async def test_permission_table(
+    standin: DiscordStandIn, start_bot: BotFactory, name: str, action: Action, where: str, role: str,
+    allowed: bool, refusal: str,
+):  # fmt: skip
+    world = await build(standin, start_bot)
+    before = await world.bot.submissions.repo.get(world.submission_id)
+    schedules_before = await world.bot.daily.list(int(world.home.id))
+    guild = world.home if where == "home" else world.away
+    reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
+
+    if allowed:
+        assert not (reply.ephemeral and (ONLY_REVIEWERS in reply.content or "permission" in reply.content)), reply
+        assert "went wrong" not in reply.content
+    else:
+        assert reply.ephemeral, reply
+        assert refusal in reply.content
+        # A refusal changes nothing: the submission and the home server's schedules are as they were.
+        assert await world.bot.submissions.repo.get(world.submission_id) == before
+        assert await world.bot.daily.list(int(world.home.id)) == schedules_before
+
+
+async def test_the_away_servers_list_never_shows_the_home_servers_schedules(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    world = await build(standin, start_bot)
+    reply = await daily_list(world, world.away, standin.member(permissions=EVERYTHING))
+    assert reply.content == "No daily trivia in this server yet. Start one with `/trivia-daily set`."
