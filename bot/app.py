@@ -35,6 +35,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # discord.py's names for the tasks that answer interactions (commands, buttons, modals).
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal")
 SHUTDOWN_GRACE_SECONDS = 5.0
+MESSAGE_LIMIT = 2000  # Discord refuses longer message content
 APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
 
@@ -241,6 +242,7 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    message = message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())

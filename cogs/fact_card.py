@@ -19,6 +19,8 @@ TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
 FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000
+SOURCE_SHOWN = 500  # a source is a link or a citation; more is noise under the fact
 
 
 def clip(text: str, limit: int) -> str:
@@ -33,14 +35,17 @@ def safe(text: str) -> str:
 
 
 def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
-    title = card.film_label if heading is None else f"{heading}: {card.film_label}"
+    """Every part is clipped to its own limit, and the fact's text to what the 6,000-character total
+    leaves after the rest: Discord rejects an embed over any of them, whole."""
+    title = safe(card.film_label) if heading is None else f"{heading}: {safe(card.film_label)}"
     credit = f"Contributed by {safe(card.credit)}" if card.credit else "Contributor unknown"
     credit_line = f"\n\n— *{clip(credit, 300)}*"
-    body = clip(safe(card.text), DESCRIPTION_LIMIT - len(credit_line))
-    embed = discord.Embed(title=clip(title, TITLE_LIMIT), description=body + credit_line, colour=EMBED_COLOUR)
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=EMBED_COLOUR)
     if card.source:
-        embed.add_field(name="Source", value=clip(safe(card.source), FIELD_LIMIT), inline=False)
-    embed.set_footer(text=clip(f"{card.section} · {card.counter}", FOOTER_LIMIT))
+        embed.add_field(name="Source", value=clip(safe(card.source), SOURCE_SHOWN), inline=False)
+    embed.set_footer(text=clip(f"{clip(card.section, 100)} · {card.counter}", FOOTER_LIMIT))
+    room = min(DESCRIPTION_LIMIT, TOTAL_LIMIT - len(embed)) - len(credit_line)
+    embed.description = clip(safe(card.text), room) + credit_line
     return embed
 
 

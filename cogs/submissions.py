@@ -19,7 +19,7 @@ from bot.db.submissions import Submission
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
-from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, clip, safe, static_view
+from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post
 
 if TYPE_CHECKING:
@@ -50,19 +50,17 @@ def bot_of(interaction: discord.Interaction) -> TriviaBot:
 def review_embed(submission: Submission, *, waiting: int | None = None) -> discord.Embed:
     film = safe(submission.film_label) + (" — *new film*" if submission.proposes_film else "")
     embed = discord.Embed(
-        title=clip(f"Submission #{submission.id}", 256),
-        description=clip(safe(submission.text), 4000),
-        colour=DECIDED_COLOUR.get(submission.status, EMBED_COLOUR),
+        title=clip(f"Submission #{submission.id}", 256), colour=DECIDED_COLOUR.get(submission.status, EMBED_COLOUR)
     )
-    embed.add_field(name="Film", value=clip(film, FIELD_LIMIT), inline=True)
+    embed.add_field(name="Film", value=clip(film, 300), inline=True)
     embed.add_field(
         name="Submitted by",
-        value=clip(f"<@{submission.member_id}> ({safe(submission.member_name)})", FIELD_LIMIT),
+        value=clip(f"<@{submission.member_id}> ({safe(submission.member_name)})", 200),
         inline=True,
     )
     embed.add_field(name="When", value=discord.utils.format_dt(submission.created_at, "R"), inline=True)
     if submission.source:
-        embed.add_field(name="Source", value=clip(safe(submission.source), FIELD_LIMIT), inline=False)
+        embed.add_field(name="Source", value=clip(safe(submission.source), SOURCE_SHOWN), inline=False)
     if submission.status != "pending":
         decided = f"{submission.status.title()} by {safe(submission.reviewer_name or 'a reviewer')}"
         if submission.decided_at:
@@ -72,6 +70,8 @@ def review_embed(submission: Submission, *, waiting: int | None = None) -> disco
         embed.add_field(name="Decision", value=clip(decided, FIELD_LIMIT), inline=False)
     elif waiting is not None:
         embed.set_footer(text=f"{waiting} waiting for review")
+    # The member's text gets what the 6,000-character total leaves: Discord rejects more, whole.
+    embed.description = clip(safe(submission.text), min(4096, TOTAL_LIMIT - len(embed)))
     return embed
 
 

@@ -26,10 +26,10 @@ class FilmNotFound(TriviaError):
 class AmbiguousFilm(TriviaError):
     def __init__(self, query: str, choices: list[str]) -> None:
         self.choices = choices
-        super().__init__(
-            f"Several films match “{query}”: {', '.join(f'**{c}**' for c in choices)}. Add the year, "
-            "for example “Title (1985)”."
+        shown = ", ".join(f"**{c}**" for c in choices[:10]) + (
+            f" and {len(choices) - 10} more" if len(choices) > 10 else ""
         )
+        super().__init__(f"Several films match “{query[:60]}”: {shown}. Add the year, for example “Title (1985)”.")
 
 
 class NoFacts(TriviaError):
