@@ -12,6 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.daily_service import ScheduleView
 from bot.db.daily import ClaimedPost
+from bot.faults import failpoint
 from bot.trivia.schedule import suggest_timezones
 from cogs.fact_card import fact_embed, fact_view, safe
 from cogs.paginator import send_pages
@@ -55,6 +56,14 @@ class Daily(commands.Cog):
         self.poster.start()
 
     async def cog_unload(self) -> None:
+        """A tick under way finishes first (so a post sent is also recorded as sent), then the loop stops."""
+        try:
+            async with asyncio.timeout(5):
+                await self._tick_lock.acquire()
+        except TimeoutError:
+            log.warning("a daily tick was still running at shutdown; stopping it")
+        else:
+            self._tick_lock.release()
         self.poster.cancel()
 
     # --- commands -----------------------------------------------------------------------------------
@@ -153,6 +162,7 @@ class Daily(commands.Cog):
                 return 0
             if not posts:
                 return 0
+            failpoint("daily.claimed")
             limit = asyncio.Semaphore(SEND_CONCURRENCY)
 
             async def send(post: ClaimedPost) -> None:
@@ -174,6 +184,7 @@ class Daily(commands.Cog):
                 nonce=f"daily-{post.id}",
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+            failpoint("daily.sent")
             await daily.delivered(post, message.id)
         except discord.Forbidden:
             await daily.undeliverable(post, f"the bot lacks permission to post there (needs {NEEDED_TEXT})")

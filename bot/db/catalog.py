@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.db.models import CatalogStats, Fact, Film, FilmFacts, ImportSummary
 from bot.db.store import Store
+from bot.faults import failpoint
 from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
 from bot.trivia.titles import normalise_title
 
@@ -44,6 +45,8 @@ class CatalogRepository:
         async with self.store.transaction() as conn:
             for start in range(0, len(films), IMPORT_CHUNK):
                 summary = summary + await self._import_chunk(conn, films[start : start + IMPORT_CHUNK])
+                failpoint("import.chunk")
+            failpoint("import.before_commit")
         return summary
 
     async def _import_chunk(self, conn: aiosqlite.Connection, films: Sequence[FilmRecord]) -> ImportSummary:

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.store import Store
+from bot.faults import failpoint
 
 MAX_SEND_ATTEMPTS = 5
 
@@ -175,6 +176,7 @@ class DailyRepository:
             await conn.execute(
                 "UPDATE daily_schedules SET last_posted_date = ? WHERE id = ?", (decision.post_on, schedule.id)
             )
+            failpoint("daily.before_claim_commit")
         return ClaimedPost(post_id, schedule.id, schedule.guild_id, schedule.channel_id, fact_id, decision.post_on, 0)
 
     async def _pick_fact(

@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.store import Store
+from bot.faults import failpoint
 from bot.trivia.errors import TriviaError
 from bot.trivia.records import fact_hash
 from bot.trivia.submissions import AlreadyDecided, SubmitterState
@@ -243,6 +244,7 @@ class SubmissionRepository:
             await _event(
                 conn, submission_id, reviewer_id, reviewer_name, "approved" if approve else "rejected", detail, now
             )
+            failpoint("submission.before_decision_commit")
         decided = await self.get(submission_id)
         assert decided is not None
         return decided
