@@ -83,13 +83,6 @@ class TriviaService:
         entry = await self.resolve(query)
         return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
-    async def card_for_film(
-        self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None
-    ) -> FactCard:
-        shown = await self.pick(film_id, guild_id=guild_id, channel_id=channel_id, number=number)
-        await shown.remember()
-        return shown.card
-
     async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
         """The card to show, read in one round trip. Recording it is left to `Shown.remember`, so the
         caller can answer the member first and write the record after."""

@@ -41,11 +41,6 @@ class _Line:
     text: str
 
 
-def looks_like_page(text: str) -> bool:
-    """Cheap sniff used to pick a parser for files without a telling extension."""
-    return any(_TITLE.match(clean_line(line)) for line in text.splitlines()[:40])
-
-
 def parse_page(text: str, source: str) -> list[FilmRecord]:
     lines = [
         _Line(number, cleaned) for number, raw in enumerate(text.splitlines(), start=1) if (cleaned := clean_line(raw))

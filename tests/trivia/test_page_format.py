@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.trivia.errors import ImportFormatError
-from bot.trivia.page_format import looks_like_page, parse_page
+from bot.trivia.page_format import parse_page
 from tests.conftest import SEED_PAGE
 from tests.seed_expectations import SEED_FACTS
 
@@ -138,8 +138,3 @@ def test_an_overlong_fact_is_refused():
     )
     with pytest.raises(ImportFormatError, match="limit is 4000"):
         parse_page(page, "long.txt")
-
-
-def test_sniffing_recognises_pages():
-    assert looks_like_page(SEED_PAGE.read_text(encoding="utf-8"))
-    assert not looks_like_page('{"films": []}')
