@@ -19,6 +19,7 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 1000
+CHANNEL_DELETED = "the channel was deleted"
 
 
 class NoSchedule(TriviaError):
@@ -95,6 +96,13 @@ class DailyService:
         removed = await self.repo.delete_guild(guild_id)
         if removed:
             log.info("left guild %s: removed its %d daily schedule(s)", guild_id, removed)
+        return removed
+
+    async def forget_deleted_channels(self, guild_id: int) -> int:
+        """Schedules paused because their channel was deleted can no longer be picked in `stop`."""
+        removed = await self.repo.delete_paused(guild_id, CHANNEL_DELETED)
+        if removed:
+            log.info("guild %s: removed %d schedule(s) of deleted channels", guild_id, removed)
         return removed
 
     async def pause(self, channel_id: int, reason: str) -> None:

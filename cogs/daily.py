@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.daily_service import ScheduleView
+from bot.app import report_interaction_error
+from bot.daily_service import CHANNEL_DELETED, ScheduleView
 from bot.db.daily import ClaimedPost
 from bot.faults import failpoint
 from bot.trivia.schedule import suggest_timezones
@@ -37,6 +38,25 @@ def describe_schedule(view: ScheduleView) -> str:
     if s.problem:
         line += f"\n  ⚠ {s.problem}"
     return line
+
+
+class ForgetDeletedButton(discord.ui.Button["discord.ui.View"]):
+    """A deleted channel cannot be picked in `/trivia-daily stop`; its paused schedule is removed here."""
+
+    def __init__(self, count: int) -> None:
+        noun = "schedule" if count == 1 else "schedules"
+        super().__init__(label=f"Remove {count} {noun} of deleted channels", style=discord.ButtonStyle.danger)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            if interaction.guild_id is None or not interaction.permissions.manage_guild:
+                raise app_commands.MissingPermissions(["manage_guild"])
+            removed = await interaction.client.daily.forget_deleted_channels(interaction.guild_id)  # type: ignore[attr-defined]
+            await interaction.response.edit_message(
+                content=f"Removed {removed} schedule(s) of deleted channels.", embed=None, view=None
+            )
+        except Exception as error:
+            await report_interaction_error(interaction, error)
 
 
 class Daily(commands.Cog):
@@ -130,7 +150,9 @@ class Daily(commands.Cog):
                 "No daily trivia in this server yet. Start one with `/trivia-daily set`.", ephemeral=True
             )
             return
-        await send_pages(interaction, "Daily trivia", [describe_schedule(v) for v in views])
+        gone = sum(1 for v in views if v.schedule.paused_reason == CHANNEL_DELETED)
+        extra = [ForgetDeletedButton(gone)] if gone else []
+        await send_pages(interaction, "Daily trivia", [describe_schedule(v) for v in views], extra)
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -140,7 +162,7 @@ class Daily(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        await self.bot.daily.pause(channel.id, "the channel was deleted")
+        await self.bot.daily.pause(channel.id, CHANNEL_DELETED)
 
     # --- the loop -----------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -46,7 +47,12 @@ class Pager(discord.ui.View):
         self.next.disabled = self.page >= len(self.pages) - 1
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "These buttons belong to whoever ran the command; run it yourself to get your own.", ephemeral=True
+        )
+        return False
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
@@ -61,10 +67,17 @@ class Pager(discord.ui.View):
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
 
-async def send_pages(interaction: discord.Interaction, title: str, lines: list[str]) -> None:
+async def send_pages(
+    interaction: discord.Interaction, title: str, lines: list[str], extra: Sequence[discord.ui.Item[Any]] = ()
+) -> None:
+    """Ephemeral pages; `extra` items (an action on the list) ride along under the page buttons."""
     pages = paginate(lines)
     pager = Pager(title, pages, interaction.user.id)
     if len(pages) == 1:
-        await interaction.response.send_message(embed=pager.embed(), ephemeral=True)
-    else:
+        pager.clear_items()
+    for item in extra:
+        pager.add_item(item)
+    if pager.children:
         await interaction.response.send_message(embed=pager.embed(), view=pager, ephemeral=True)
+    else:
+        await interaction.response.send_message(embed=pager.embed(), ephemeral=True)

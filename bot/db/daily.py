@@ -125,6 +125,13 @@ class DailyRepository:
             cursor = await conn.execute("DELETE FROM daily_schedules WHERE guild_id = ?", (guild_id,))
             return cursor.rowcount
 
+    async def delete_paused(self, guild_id: int, reason: str) -> int:
+        async with self.store.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM daily_schedules WHERE guild_id = ? AND paused_reason = ?", (guild_id, reason)
+            )
+            return cursor.rowcount
+
     async def pause(self, channel_id: int, reason: str) -> bool:
         async with self.store.transaction() as conn:
             cursor = await conn.execute(

@@ -57,6 +57,7 @@ class Callback:
 
     type: int
     data: dict[str, Any]
+    message: dict[str, Any] | None = None  # the message a type 4/7 answer created, for pressing its buttons
 
     @property
     def ephemeral(self) -> bool:
@@ -202,6 +203,7 @@ class DiscordStandIn:
         self._state_changed = asyncio.Event()
         self.rules: list[Fault] = []  # REST faults, first match wins
         self._callbacks: dict[str, asyncio.Future[Callback]] = {}
+        self._interaction_channels: dict[str, str] = {}  # interaction id -> the channel it came from
         self._waiters: list[tuple[Callable[[Recorded], bool], asyncio.Future[Recorded]]] = []
         self.channel_faults: dict[str, int] = {}  # channel id -> HTTP status to answer posts with
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
@@ -354,6 +356,8 @@ class DiscordStandIn:
     async def _callback(self, body: Any, id: str, token: str) -> dict[str, Any]:
         data = body.get("data") or {}
         callback = Callback(body["type"], data)
+        if body["type"] in (4, 7):
+            callback.message = self._message(data, self._interaction_channels.get(id))
         future = self._callbacks.get(id)
         if future is not None and not future.done():
             future.set_result(callback)
@@ -366,7 +370,8 @@ class DiscordStandIn:
             "response_message_ephemeral": callback.ephemeral,
         }
         if body["type"] in (4, 7):
-            message = self._message(data)
+            message = callback.message
+            assert message is not None
             interaction["response_message_id"] = message["id"]
             return {"interaction": interaction, "resource": {"type": body["type"], "message": message}}
         return {"interaction": interaction, "resource": {"type": body["type"]}}
@@ -677,6 +682,7 @@ class DiscordStandIn:
         """Sends INTERACTION_CREATE and waits for the bot's callback (an event, not a clock)."""
         future: asyncio.Future[Callback] = asyncio.get_running_loop().create_future()
         self._callbacks[payload["id"]] = future
+        self._interaction_channels[payload["id"]] = payload.get("channel_id")
         assert self._socket is not None, "the bot has not connected to the gateway"
         await self._send(self._socket, "INTERACTION_CREATE", payload)
         try:

@@ -177,6 +177,21 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     assert by_channel[int(doomed)].paused_reason == "the channel was deleted"
     assert by_channel[int(kept)].paused_reason is None
 
+    # A deleted channel cannot be picked in /trivia-daily stop: the list offers to remove its schedule.
+    admin = standin.member(permissions=ADMIN)
+    listed = await standin.interact(standin.slash(guild, "trivia-daily list", member=admin))
+    (button,) = [c for row in listed.data["components"] for c in row["components"]]
+    assert button["label"] == "Remove 1 schedule of deleted channels"
+    stranger = await standin.interact(
+        standin.button(guild, button["custom_id"], member=standin.member(permissions=ADMIN), message=listed.message)
+    )
+    assert stranger.ephemeral
+    assert "belong to whoever ran the command" in stranger.content
+    removed = await standin.interact(standin.button(guild, button["custom_id"], member=admin, message=listed.message))
+    assert removed.type == 7
+    assert removed.content == "Removed 1 schedule(s) of deleted channels."
+    assert [v.schedule.channel_id for v in await bot.daily.list(int(guild.id))] == [int(kept)]
+
     other = standin.add_guild("Other")
     await standin.dispatch("GUILD_CREATE", other.payload(standin.bot_user))
     await standin.dispatch("GUILD_DELETE", {"id": guild.id, "unavailable": False})
