@@ -205,7 +205,6 @@ class DiscordStandIn:
         self._callbacks: dict[str, asyncio.Future[Callback]] = {}
         self._interaction_channels: dict[str, str] = {}  # interaction id -> the channel it came from
         self._waiters: list[tuple[Callable[[Recorded], bool], asyncio.Future[Recorded]]] = []
-        self.channel_faults: dict[str, int] = {}  # channel id -> HTTP status to answer posts with
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()
@@ -277,11 +276,6 @@ class DiscordStandIn:
                 fault.times -= 1
                 fault.hits += 1
                 return fault.response()
-        channel = re.fullmatch(r"/channels/(\d+)/messages", path)
-        if channel and request.method == "POST" and channel[1] in self.channel_faults:
-            status = self.channel_faults[channel[1]]
-            error = {403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}.get(status, (0, "Error"))
-            return json_response({"message": error[1], "code": error[0]}, status=status)
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if method == request.method and match:
@@ -399,9 +393,10 @@ class DiscordStandIn:
     async def _open_dm(self, body: Any) -> dict[str, Any]:
         """A DM channel per recipient; `closed_dms` makes sending there fail like a member who closed DMs."""
         recipient = str(body["recipient_id"])
+        opened = recipient in self.dm_channels
         channel_id = self.dm_channels.setdefault(recipient, snowflake())
-        if recipient in self.closed_dms:
-            self.channel_faults[channel_id] = 403
+        if recipient in self.closed_dms and not opened:
+            self.fail("POST", f"/channels/{channel_id}/messages", 403, times=-1)
         user = {"id": recipient, "username": "member", "discriminator": "0", "global_name": None, "avatar": None}
         return {"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None}
 

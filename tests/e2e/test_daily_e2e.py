@@ -142,8 +142,8 @@ async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their
         await bot.daily.set(
             guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
         )
-    standin.channel_faults[forbidden] = 403
-    standin.channel_faults[gone] = 404
+    standin.fail("POST", f"/channels/{forbidden}/messages", 403, times=-1)
+    standin.fail("POST", f"/channels/{gone}/messages", 404, times=-1)
 
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     assert await bot.get_cog("Daily").tick() == 3
