@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.e2e.conftest import BotFactory
@@ -14,6 +15,7 @@ from tests.e2e.standin import (
     Guild,
     Recorded,
 )
+from tests.fake_clock import FakeClock
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
 MODERATOR = MEMBER_PERMISSIONS | MANAGE_MESSAGES
@@ -230,7 +232,8 @@ async def test_refusals_store_nothing(standin: DiscordStandIn, start_bot: BotFac
 
 async def test_a_member_over_a_limit_is_told_before_the_form_opens(standin: DiscordStandIn, start_bot: BotFactory):
     guild = standin.add_guild()
-    bot = await start_bot()
+    clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))  # the wait is counted on the injected clock
+    bot = await start_bot(clock=clock)
     member = standin.member(name="Quick")
     await submit(standin, guild, member, "mask", {"The fact": FACT})
 
@@ -239,3 +242,6 @@ async def test_a_member_over_a_limit_is_told_before_the_form_opens(standin: Disc
     assert again.ephemeral
     assert "you can submit again in 60 s" in again.content
     assert len(await bot.submissions.repo.listing(status=None, guild_id=None)) == 1
+    clock.advance(seconds=60)
+    reopened = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
+    assert reopened.type == 9
