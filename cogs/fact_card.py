@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.app import report_interaction_error
-from bot.trivia.display import FactCard
+from bot.trivia.display import FactCard, credit_text
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
 # Discord's limits; an embed over any of them is rejected whole.
@@ -38,8 +38,8 @@ def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
     """Every part is clipped to its own limit, and the fact's text to what the 6,000-character total
     leaves after the rest: Discord rejects an embed over any of them, whole."""
     title = safe(card.film_label) if heading is None else f"{heading}: {safe(card.film_label)}"
-    credit = f"Contributed by {safe(card.credit)}" if card.credit else "Contributor unknown"
-    credit_line = f"\n\n— *{clip(credit, 300)}*"
+    credit = credit_text(safe(card.credit) if card.credit else None)
+    credit_line = f"\n\n— *{clip(credit, 300)}*" if credit else ""
     embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=EMBED_COLOUR)
     if card.source:
         embed.add_field(name="Source", value=clip(safe(card.source), SOURCE_SHOWN), inline=False)

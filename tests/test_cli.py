@@ -44,7 +44,7 @@ def test_import_films_trivia_export_stats(tmp_path: Path):
     assert trivia.stdout.splitlines() == [
         "Mask (1985)",
         "[Behind The Scenes] Rob Lowe was nearly cast as Rocky Dennis.",
-        'Contributed by Jeremy "Joker" Brent',
+        "Contributed by Dominic",
         "fact 2 of 6",
     ]
 

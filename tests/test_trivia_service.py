@@ -38,7 +38,7 @@ async def test_random_facts_cycle_through_all_six_per_channel_before_repeating(s
 async def test_fact_number_gives_that_fact_with_its_credit(service: TriviaService):
     card = await service.fact_card("Mask (1985)", guild_id=None, channel_id=1, number=2)
     assert (card.position, card.total) == (2, 6)
-    assert card.credit == credit_for(card.text) == 'Jeremy "Joker" Brent'
+    assert card.credit == credit_for(card.text) == "Dominic"
     camp = await service.fact_card("mask", guild_id=None, channel_id=1, number=6)
     assert camp.credit is None
 

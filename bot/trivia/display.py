@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.trivia.records import ARCHIVE_CREDIT
+
+
+def credit_text(credit: str | None) -> str | None:
+    """How a credit reads under a fact: a member's or a page's contributor, the site's archive, or
+    nothing at all for an uncredited fact (no "unknown" noise under it)."""
+    if not credit:
+        return None
+    if credit == ARCHIVE_CREDIT:
+        return "From the Rewind Archive"
+    return f"Contributed by {credit}"
+
 
 @dataclass(frozen=True, slots=True)
 class FactCard:
@@ -23,8 +35,8 @@ class FactCard:
         return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
 
     @property
-    def credit_line(self) -> str:
-        return f"Contributed by {self.credit}" if self.credit else "Contributor unknown"
+    def credit_line(self) -> str | None:
+        return credit_text(self.credit)
 
     @property
     def counter(self) -> str:
@@ -32,7 +44,9 @@ class FactCard:
 
 
 def render_text(card: FactCard) -> str:
-    lines = [card.film_label, f"[{card.section}] {card.text}", card.credit_line]
+    lines = [card.film_label, f"[{card.section}] {card.text}"]
+    if card.credit_line:
+        lines.append(card.credit_line)
     if card.source:
         lines.append(f"Source: {card.source}")
     lines.append(card.counter)

@@ -68,3 +68,16 @@ class ImportFormatError(TriviaError):
         self.problem = problem
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {problem}")
+
+
+class MissingPageTitle(ImportFormatError):
+    """A "Making Of" page stored without its title line (some start at the picture caption): the reader
+    cannot guess the film, so the admin names it."""
+
+    def __init__(self, source: str, line: int | None) -> None:
+        super().__init__(
+            source,
+            line,
+            "the page has no '<Title> Behind The Scenes' line before its intro; name the film with"
+            " --title \"Title\" (one page at a time)",
+        )

@@ -9,6 +9,8 @@ from bot.trivia.text import fold
 from bot.trivia.titles import normalise_title
 
 DEFAULT_SECTION = "Behind The Scenes"
+# The credit of facts from the site's own archive (its pages say `Rewind Archive` above them).
+ARCHIVE_CREDIT = "Rewind Archive"
 MAX_FACT_LENGTH = 4000
 MAX_TITLE_LENGTH = 200
 MIN_YEAR = 1870

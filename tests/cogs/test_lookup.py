@@ -50,7 +50,7 @@ async def test_trivia_posts_a_public_card_with_an_another_fact_button(cog: Looku
     embed: discord.Embed = kwargs["embed"]
     assert embed.title == "Mask (1985)"
     assert embed.description is not None
-    assert embed.description.endswith('— *Contributed by Jeremy "Joker" Brent*')
+    assert embed.description == "Rob Lowe was nearly cast as Rocky Dennis.\n\n— *Contributed by Dominic*"
     assert embed.footer.text == "Behind The Scenes · fact 2 of 6"
     (button,) = kwargs["view"].children
     film_id = (await cog.bot.trivia.resolve("mask")).film_id

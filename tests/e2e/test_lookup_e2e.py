@@ -41,11 +41,37 @@ async def test_trivia_mask_answers_with_a_seed_fact_and_credit(standin: DiscordS
     card = CARD.match(embed["description"])
     assert card, embed["description"]
     credit = credit_for(unescape(card["text"]))
-    assert card["credit"] == (f"Contributed by {credit}" if credit else "Contributor unknown")
+    assert card["credit"] == ("From the Rewind Archive" if credit == "Rewind Archive" else f"Contributed by {credit}")
     assert embed["footer"]["text"].endswith(" of 6")
     assert reply.custom_ids
     assert reply.custom_ids[0].startswith("trivia:another:")
     assert reply.data["allowed_mentions"] == {"parse": []}
+
+
+async def test_each_seed_fact_carries_the_credit_written_above_it_on_the_page(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    """Issue #9: on the site an attribution line comes before the fact it credits."""
+    guild = standin.add_guild()
+    await start_bot()
+
+    shown = []
+    for number in range(1, 7):
+        reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask", "number": number}))
+        (embed,) = reply.embeds
+        card = CARD.match(embed["description"])
+        assert card, embed["description"]
+        shown.append((unescape(card["text"])[:40], card["credit"]))
+        assert embed["footer"]["text"] == f"Behind The Scenes · fact {number} of 6"
+
+    assert shown == [
+        ("The completely convincing makeup for the", "From the Rewind Archive"),
+        ("Rob Lowe was nearly cast as Rocky Dennis", "Contributed by Dominic"),
+        ("Rusty and I used to hang around together", 'Contributed by Jeremy "Joker" Brent'),
+        ("Sam Elliot, the tough chopper riding sta", "Contributed by Brian"),
+        ("I heard from the casting agent of Mask t", "Contributed by politeintruder"),
+        ('The camp that Rocky went to to "get away', "Contributed by Michele L. V."),
+    ]
 
 
 async def test_autocomplete_for_ma_offers_mask_1985(standin: DiscordStandIn, start_bot: BotFactory):
