@@ -40,7 +40,9 @@ async def test_fact_number_gives_that_fact_with_its_credit(service: TriviaServic
     assert (card.position, card.total) == (2, 6)
     assert card.credit == credit_for(card.text) == "Dominic"
     camp = await service.fact_card("mask", guild_id=None, channel_id=1, number=6)
-    assert camp.credit is None
+    assert camp.credit == "Michele L. V."
+    archive = await service.fact_card("mask", guild_id=None, channel_id=1, number=1)
+    assert (archive.credit, archive.credit_line) == ("Rewind Archive", "From the Rewind Archive")
 
 
 async def test_errors_users_can_act_on(service: TriviaService, store: Store):
