@@ -30,7 +30,7 @@ from bot.trivia.records import (
     FactRecord,
     FilmRecord,
 )
-from bot.trivia.text import tidy
+from bot.trivia.text import tidy, tidy_paragraphs
 
 FORMAT_NAME = "film-trivia"
 FORMAT_VERSION = 1
@@ -187,7 +187,7 @@ def _year(value: Any, where: str, source: str, line: int | None = None) -> int |
 
 
 def _fact_text(value: Any, where: str, source: str, line: int | None = None) -> str:
-    text = tidy(value) if isinstance(value, str) else ""
+    text = tidy_paragraphs(value) if isinstance(value, str) else ""
     if not text:
         raise _fail(source, where, "a fact's text must be a non-empty string", line)
     if len(text) > MAX_FACT_LENGTH:

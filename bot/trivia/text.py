@@ -37,6 +37,18 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def tidy_paragraphs(text: str) -> str:
+    """`tidy` for a fact's text, which may hold paragraphs: each paragraph tidied, a blank line between
+    them kept as exactly "\\n\\n" (how the page reader writes them), so an export imports back unchanged."""
+    if "\n" not in text:
+        return tidy(text)
+    paragraphs = (tidy(part) for part in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(part for part in paragraphs if part)
+
+
 def clean_line(text: str) -> str:
     """A line of a "Making Of" page: entities decoded, then tidied."""
     return tidy(unescape_entities(text) if "&" in text else text)

@@ -73,3 +73,14 @@ def test_bad_csv_names_the_line(text: str, line: int, problem: str):
     assert caught.value.line == line
     assert problem in str(caught.value)
     assert str(caught.value).startswith(f"bad.csv:{line}: ")
+
+
+def test_paragraphs_of_a_fact_survive_json_and_csv_round_trips():
+    text = "The church was a real one.\n\nIts basement was a set.\n\nNobody saw it lit."
+    film = FilmRecord("Prince Of Darkness", 1987, facts=[FactRecord(text, credit="Kim")])
+    assert '"The church was a real one.\\n\\nIts basement' in to_json([film])
+    assert parse_json(to_json([film]), "x.json")[0].facts == film.facts
+    assert parse_csv(to_csv([film]), "x.csv")[0].facts == film.facts
+    # Stray spacing inside a paragraph and extra blank lines are tidied; the breaks themselves stay.
+    messy = '[{"title": "X", "facts": [{"text": "One  two.\\n \\n\\n  Three\\nfour."}]}]'
+    assert parse_json(messy, "m.json")[0].facts[0].text == "One two.\n\nThree four."
