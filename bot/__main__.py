@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import catalog files: Making Of pages, JSON or CSV")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--title", help="the film of a Making Of page stored without its title line (one file)")
 
     p = sub.add_parser("export", help="write the catalog as JSON (the import format) or CSV")
     p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -100,7 +101,7 @@ async def _with_store(
 
 
 async def _import(store: Store, args: argparse.Namespace) -> int:
-    summary = await import_files(CatalogRepository(store), args.files)
+    summary = await import_files(CatalogRepository(store), args.files, title=args.title)
     print(f"imported {len(args.files)} file(s): {summary.describe()}")
     return 0
 

@@ -10,15 +10,16 @@ from bot.db.catalog import CatalogRepository
 from bot.db.models import ImportSummary
 from bot.trivia.catalog_formats import parse_csv, parse_json
 from bot.trivia.errors import ImportFormatError
-from bot.trivia.page_format import parse_page
+from bot.trivia.page_format import READER_VERSION, parse_page
 from bot.trivia.records import FilmRecord
 
 CATALOG_SUFFIXES = (".json", ".csv", ".txt", ".page")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
-def read_catalog_file(path: Path) -> list[FilmRecord]:
-    """JSON and CSV by extension; anything else is read as a "Making Of" page."""
+def read_catalog_file(path: Path, *, title: str | None = None) -> list[FilmRecord]:
+    """JSON and CSV by extension; anything else is read as a "Making Of" page. `title` names the film of
+    a page stored without its title line."""
     name = str(path)
     try:
         raw = path.read_bytes()
@@ -35,23 +36,27 @@ def read_catalog_file(path: Path) -> list[FilmRecord]:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ImportFormatError(name, line, "the file contains a NUL byte; is it a text file?")
     suffix = path.suffix.lower()
+    if title is not None and suffix in (".json", ".csv"):
+        raise ImportFormatError(name, None, "--title names the film of a Making Of page; JSON and CSV carry titles")
     if suffix == ".json":
         return parse_json(text, name)
     if suffix == ".csv":
         return parse_csv(text, name)
-    return parse_page(text, name)
+    return parse_page(text, name, title=title)
 
 
-def read_catalog_files(paths: Sequence[Path]) -> list[FilmRecord]:
+def read_catalog_files(paths: Sequence[Path], *, title: str | None = None) -> list[FilmRecord]:
     """Every file is parsed before anything is written, so one bad file imports nothing at all."""
+    if title is not None and len(paths) != 1:
+        raise ImportFormatError(", ".join(map(str, paths)), None, "--title names the film of one page: give one file")
     films: list[FilmRecord] = []
     for path in paths:
-        films.extend(read_catalog_file(path))
+        films.extend(read_catalog_file(path, title=title))
     return films
 
 
-async def import_files(catalog: CatalogRepository, paths: Sequence[Path]) -> ImportSummary:
-    return await catalog.import_films(read_catalog_files(paths))
+async def import_files(catalog: CatalogRepository, paths: Sequence[Path], *, title: str | None = None) -> ImportSummary:
+    return await catalog.import_films(read_catalog_files(paths, title=title))
 
 
 def bundled_files(folder: Path) -> list[Path]:
@@ -61,8 +66,9 @@ def bundled_files(folder: Path) -> list[Path]:
 
 
 def fingerprint(paths: Iterable[Path]) -> str:
-    """Changes when a bundled file is added or edited, so an upgrade imports what it ships."""
-    digest = hashlib.sha256()
+    """Changes when a bundled file is added or edited, or when the page reader reads pages differently,
+    so an upgrade imports what it ships and corrects what an older reading got wrong."""
+    digest = hashlib.sha256(f"page-reader:{READER_VERSION}".encode())
     for path in paths:
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -79,3 +79,29 @@ def test_submissions_listing(tmp_path: Path):
     listed = cli(tmp_path, "submissions", "--status", "rejected", "--guild", "7").stdout.splitlines()
     assert listed[0].startswith("#1     rejected by Mod (dup)  guild 7  Mask (1985)  from Fan at 1970-01-01 00:00Z")
     assert cli(tmp_path, "submissions", "--status", "pending").stdout.strip() == "No submissions match."
+
+
+def test_a_page_without_its_title_line_is_refused_in_one_line_then_imported_with_title(tmp_path: Path):
+    page = tmp_path / "making_mask.txt"
+    page.write_text(
+        "...and his mother Rusty\nGo behind the scenes and learn what went on during the making of the 1985 Drama"
+        " movie starring Cher et al.\nContributed by: Dominic\nRob Lowe was nearly cast as Rocky Dennis.\n",
+        encoding="utf-8",
+    )
+    refused = cli(tmp_path, "import", str(page))
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    (line,) = [text for text in refused.stderr.splitlines() if "error" in text.lower()]
+    assert line.startswith(f"error: {page}:1: the page has no '<Title> Behind The Scenes' line")
+    assert '--title "Title"' in line
+
+    imported = cli(tmp_path, "import", str(page), "--title", "Mask")
+    assert imported.returncode == 0, imported.stderr
+    assert "facts: 1 added" in imported.stdout
+    assert cli(tmp_path, "trivia", "Mask", "--number", "1").stdout.splitlines()[1:3] == [
+        "[Behind The Scenes] Rob Lowe was nearly cast as Rocky Dennis.",
+        "Contributed by Dominic",
+    ]
+    two = cli(tmp_path, "import", str(page), str(page), "--title", "Mask")
+    assert two.returncode == 1
+    assert "give one file" in two.stderr

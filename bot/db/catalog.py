@@ -10,6 +10,7 @@ from bot.db.models import CatalogStats, Fact, Film, FilmFacts, ImportSummary
 from bot.db.store import Store
 from bot.faults import failpoint
 from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
+from bot.trivia.text import fold
 from bot.trivia.titles import normalise_title
 
 IMPORT_CHUNK = 2000  # films per round of statements: large enough to amortise, small enough to stay lean
@@ -85,22 +86,59 @@ class CatalogRepository:
             ],
         )
         rows = [
-            (ids[(norm, film.year or 0)], f.text, f.section, f.credit, f.source, fact_hash_for(norm, film.year, f.text))
+            (
+                ids[(norm, film.year or 0)],
+                f.text,
+                f.section,
+                f.credit,
+                f.source,
+                fact_hash_for(norm, film.year, f.text),
+                film.page,
+            )
             for norm, film in keyed
             for f in film.facts
         ]
         before = conn.total_changes
+        async with conn.execute("SELECT ifnull(max(id), 0) FROM facts") as cursor:
+            (last_id,) = await cursor.fetchone()  # type: ignore[misc]
+        # A fact already in the catalog is skipped, unless its page was read again and now says something
+        # else of it (a credit, a section, its paragraphs): then the page's word corrects it in place, keeping
+        # its id, so what channels were shown and daily history stay attached. JSON and CSV only fill gaps.
         await conn.executemany(
-            "INSERT INTO facts (film_id, text, section, credit, source, origin, guild_id, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, 'import', NULL, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO facts (film_id, text, section, credit, source, origin, guild_id, content_hash, page)"
+            " VALUES (?, ?, ?, ?, ?, 'import', NULL, ?, ?)"
+            " ON CONFLICT (content_hash, ifnull(guild_id, 0)) DO UPDATE SET"
+            "  text = CASE WHEN excluded.page IS NULL THEN facts.text ELSE excluded.text END,"
+            "  section = CASE WHEN excluded.page IS NULL THEN facts.section ELSE excluded.section END,"
+            "  credit = CASE WHEN excluded.page IS NULL THEN coalesce(facts.credit, excluded.credit)"
+            "   ELSE excluded.credit END,"
+            "  source = coalesce(excluded.source, facts.source),"
+            "  page = coalesce(excluded.page, facts.page)"
+            " WHERE facts.origin = 'import' AND (facts.text IS NOT excluded.text AND excluded.page IS NOT NULL"
+            "  OR facts.section IS NOT excluded.section AND excluded.page IS NOT NULL"
+            "  OR facts.credit IS NOT excluded.credit AND (excluded.page IS NOT NULL OR facts.credit IS NULL)"
+            "  OR facts.source IS NOT excluded.source AND excluded.source IS NOT NULL"
+            "  OR facts.page IS NOT excluded.page AND excluded.page IS NOT NULL)",
             rows,
         )
-        facts_added = conn.total_changes - before
+        changed = conn.total_changes - before
+        async with conn.execute("SELECT count(*) FROM facts WHERE id > ?", (last_id,)) as cursor:
+            (facts_added,) = await cursor.fetchone()  # type: ignore[misc]
+        facts_updated = changed - facts_added
+        facts_removed = 0
+        for norm, film in keyed:
+            if film.page is not None:
+                merged, removed = await _reconcile_page(conn, ids[(norm, film.year or 0)], norm, film, last_id)
+                facts_added -= merged  # inserted whole a moment ago, then moved onto an existing id
+                facts_updated += merged
+                facts_removed += removed
         return ImportSummary(
             films_added=films_added,
             films_existing=len(films) - films_added,
             facts_added=facts_added,
-            facts_skipped=len(rows) - facts_added,
+            facts_skipped=len(rows) - facts_added - facts_updated,
+            facts_updated=facts_updated,
+            facts_removed=facts_removed,
         )
 
     async def title_rows(self) -> list[tuple[int, str, int | None, list[str]]]:
@@ -183,3 +221,60 @@ class CatalogRepository:
         )
         assert row is not None
         return CatalogStats(*row)
+
+
+async def _reconcile_page(
+    conn: aiosqlite.Connection, film_id: int, norm: str, film: FilmRecord, last_id: int
+) -> tuple[int, int]:
+    """After a page is read again: facts an earlier reading kept of it that the page no longer says.
+
+    An earlier release read each paragraph of a fact as a fact of its own. Such pieces are folded back
+    into the fact they belong to: the first piece becomes the whole fact (keeping its id, so channel
+    history and daily posts stay attached), the other pieces go. Facts recorded from this very page that
+    it no longer says go too. Facts of unknown origin (imported before pages were recorded, possibly from
+    JSON) are left alone unless they are such a piece. `last_id` is the highest fact id before this import.
+    Returns (facts inserted by this import and moved onto a piece's id, facts removed)."""
+    wanted = {fact_hash_for(norm, film.year, f.text): f for f in film.facts}
+    async with conn.execute(
+        "SELECT id, text, content_hash, page FROM facts"
+        " WHERE film_id = ? AND guild_id IS NULL AND origin = 'import' AND (page IS NULL OR page = ?) ORDER BY id",
+        (film_id, film.page),
+    ) as cursor:
+        stale = [row for row in await cursor.fetchall() if bytes(row[2]) not in wanted]
+    if not stale:
+        return 0, 0
+    by_text = {fold(row[1]): row for row in stale}
+    merged = removed = 0
+    gone: set[int] = set()
+    for content_hash, fact in wanted.items():
+        if "\n\n" not in fact.text:
+            continue
+        pieces = [by_text[key] for key in map(fold, fact.text.split("\n\n")) if key in by_text]
+        pieces = [row for row in pieces if row[0] not in gone]
+        if not pieces:
+            continue
+        async with conn.execute(
+            "SELECT id FROM facts WHERE content_hash = ? AND guild_id IS NULL", (content_hash,)
+        ) as cursor:
+            (whole,) = await cursor.fetchone()  # type: ignore[misc]
+        others = sorted(pieces, key=lambda row: row[0])
+        if whole > last_id:
+            # The whole fact was just inserted under a new id: move it onto the first piece's id instead.
+            keep, *others = others
+            await conn.execute("DELETE FROM facts WHERE id = ?", (whole,))
+            await conn.execute(
+                "UPDATE facts SET text = ?, section = ?, credit = ?, source = coalesce(?, source),"
+                " content_hash = ?, page = ? WHERE id = ?",
+                (fact.text, fact.section, fact.credit, fact.source, content_hash, film.page, keep[0]),
+            )
+            merged += 1
+            gone.add(keep[0])
+        for row in others:
+            await conn.execute("DELETE FROM facts WHERE id = ?", (row[0],))
+            gone.add(row[0])
+            removed += 1
+    for row in stale:
+        if row[0] not in gone and row[3] == film.page:
+            await conn.execute("DELETE FROM facts WHERE id = ?", (row[0],))
+            removed += 1
+    return merged, removed

@@ -44,6 +44,8 @@ class ImportSummary:
     films_existing: int = 0
     facts_added: int = 0
     facts_skipped: int = 0
+    facts_updated: int = 0  # already present, corrected by a new reading of their page
+    facts_removed: int = 0  # read by an earlier release, no longer on the page (merged into a paragraph)
 
     def __add__(self, other: ImportSummary) -> ImportSummary:
         return ImportSummary(
@@ -51,13 +53,18 @@ class ImportSummary:
             self.films_existing + other.films_existing,
             self.facts_added + other.facts_added,
             self.facts_skipped + other.facts_skipped,
+            self.facts_updated + other.facts_updated,
+            self.facts_removed + other.facts_removed,
         )
 
     def describe(self) -> str:
-        return (
+        text = (
             f"films: {self.films_added} added, {self.films_existing} already present; "
             f"facts: {self.facts_added} added, {self.facts_skipped} skipped (already present)"
         )
+        if self.facts_updated or self.facts_removed:
+            text += f", {self.facts_updated} corrected, {self.facts_removed} merged away"
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,15 @@ import re
 from dataclasses import dataclass, field
 
 from bot.trivia.errors import ImportFormatError, MissingPageTitle
-from bot.trivia.records import ARCHIVE_CREDIT, DEFAULT_SECTION, MAX_FACT_LENGTH, MAX_YEAR, MIN_YEAR, FactRecord, FilmRecord
+from bot.trivia.records import (
+    ARCHIVE_CREDIT,
+    DEFAULT_SECTION,
+    MAX_FACT_LENGTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    FactRecord,
+    FilmRecord,
+)
 from bot.trivia.text import clean_line, fold
 
 SECTIONS = (DEFAULT_SECTION, "Deleted Scenes", "Alternate Versions")
@@ -48,6 +56,8 @@ MAX_NAME_WORDS = 6
 # Lines between the title and the intro that are neither picture nor AKA: a caption, a tagline.
 MAX_HEADER_EXTRAS = 4
 MAX_HEADER_LINE = 300
+# Part of the bundled data's fingerprint: a new reading of the same page files re-imports them on upgrade.
+READER_VERSION = 2
 _FILM_LOOKAHEAD = 8  # a title line starts another film only when its intro follows within these lines
 
 
@@ -140,9 +150,15 @@ def _parse_film(
         genre=" ".join(intro["genre"].split()),
         cast=_ET_AL.sub("", (intro["cast"] or "").strip()).strip(" ,"),
         aliases=list(dict.fromkeys(aliases)),
+        page=page_name(source),
     )
     index = _skip_furniture_after_intro(lines, intro_at + 1)
     return film, _parse_facts(lines, index, source, film, single)
+
+
+def page_name(source: str) -> str:
+    """A page's identity in the catalog: its file name, wherever the file was imported from."""
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _find_intro(lines: list[_Line], index: int) -> int | None:
@@ -267,7 +283,8 @@ def _starts_film(lines: list[_Line], index: int) -> bool:
 def _first_extra(lines: list[_Line], start: int, stop: int) -> int | None:
     """The first line after a title that is not picture, "Making" or AKA furniture: where an intro was due."""
     for line in lines[start:stop]:
-        if line.text and not (line.text.lower().endswith(" picture") or _MAKING.match(line.text) or _AKA.match(line.text)):
+        furniture = line.text.lower().endswith(" picture") or _MAKING.match(line.text) or _AKA.match(line.text)
+        if line.text and not furniture:
             return line.number
     return None
 

@@ -33,6 +33,9 @@ class FilmRecord:
     cast: str = ""
     aliases: list[str] = field(default_factory=list)
     facts: list[FactRecord] = field(default_factory=list)
+    # The "Making Of" page this film was read from (its file name): that page speaks for its facts, so a
+    # new reading of it corrects them in place. None for JSON and CSV, which only ever add.
+    page: str | None = None
 
     @property
     def label(self) -> str:
