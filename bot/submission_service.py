@@ -21,6 +21,7 @@ from bot.trivia.submissions import (
     clean_submission,
     is_reviewer,
     parse_proposed_year,
+    split_proposed_title,
 )
 from bot.trivia_service import TriviaService
 
@@ -33,6 +34,7 @@ class Target:
 
     film_id: int | None
     label: str
+    year: int | None = None  # a proposed film's year, when the member typed "Title (Year)"
 
     @property
     def proposed(self) -> bool:
@@ -68,7 +70,8 @@ class SubmissionService:
         try:
             entry = await self.trivia.resolve(film_query)
         except (FilmNotFound, EmptyCatalog):
-            return Target(None, clean_proposed_title(film_query))
+            title, year = split_proposed_title(film_query)
+            return Target(None, clean_proposed_title(title), year)
         except AmbiguousFilm:
             raise
         return Target(entry.film_id, entry.label)

@@ -144,7 +144,12 @@ class SubmitModal(discord.ui.Modal):
         self.add_item(self.source)
         self.year: discord.ui.TextInput[Any] | None = None
         if target.proposed:
-            self.year = discord.ui.TextInput(label="Release year of the film", min_length=4, max_length=4)
+            self.year = discord.ui.TextInput(
+                label="Release year of the film",
+                min_length=4,
+                max_length=4,
+                default=str(target.year) if target.year else None,
+            )
             self.add_item(self.year)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -183,15 +188,18 @@ class EditModal(discord.ui.Modal):
             min_length=MIN_FACT,
             max_length=MAX_FACT,
         )
-        self.film = discord.ui.TextInput(label="Film", default=clip(submission.film_label, 100), max_length=200)
+        # A text input's default is cut at 100 characters: what the reviewer leaves as shown is "unchanged",
+        # compared with what was shown, never looked up again (a cut title may name another film).
+        self.shown_film = clip(submission.film_label, 100)
+        self.film = discord.ui.TextInput(label="Film", default=self.shown_film, max_length=200)
         self.add_item(self.fact)
         if not submission.proposes_film:
             self.add_item(self.film)
-        self.original_film = submission.film_label
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        film = self.film.value if self.film.value and self.film.value != self.original_film else None
+        typed = self.film.value.strip()
+        film = typed if typed and typed != self.shown_film.strip() else None
         decided = await bot_of(interaction).submissions.approve(
             self.submission_id, interaction.guild_id, reviewer_from(interaction), text=self.fact.value, film_query=film
         )

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot.trivia.errors import AmbiguousFilm, FilmNotFound, InvalidQuery
 from bot.trivia.text import clean_line, fold
+from bot.trivia.typos import is_typo_of
 
 MAX_QUERY_LENGTH = 200
 AUTOCOMPLETE_LIMIT = 25
@@ -259,14 +260,32 @@ class TitleIndex:
             if entry.film_id not in seen:
                 seen.add(entry.film_id)
                 films.append((score, entry))
-        if films and films[0][0] >= ACCEPT_SCORE:
-            runner_up = films[1][0] if len(films) > 1 else 0.0
-            if films[0][0] - runner_up >= ACCEPT_MARGIN:
-                return films[0][1]
+        accepted = self._typo_of_one_film(readings, [entry for _, entry in films])
+        if accepted is not None:
+            return accepted
         suggestions = [entry.label for _, entry in films[:5]]
         if not suggestions:
             suggestions = [e.label for e in self.suggest(query, limit=3)]
         raise FilmNotFound(query, suggestions)
+
+    @staticmethod
+    def _typo_of_one_film(readings: list[_Reading], candidates: list[TitleEntry]) -> TitleEntry | None:
+        """The one film the query is a slip of (bot/trivia/typos.py), or None: a different word, or slips of
+        several films, are offered as "did you mean" instead. As with exact matches, the title as typed
+        (article kept) settles a tie between "Mask" and "The Mask"."""
+        for reading in readings:
+            fits = [
+                entry
+                for entry in candidates
+                if reading.year in (None, entry.year)
+                and any(is_typo_of(reading.key, key) for key in title_keys(entry.title))
+            ]
+            if len(fits) == 1:
+                return fits[0]
+            literal = [entry for entry in fits if is_typo_of(reading.literal, literal_key(entry.title))]
+            if len(literal) == 1:
+                return literal[0]
+        return None
 
     def suggest(self, query: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[TitleEntry]:
         """Autocomplete: exact and prefix matches first (what the member is visibly typing), then titles
