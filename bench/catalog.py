@@ -95,15 +95,14 @@ def to_page(film: dict) -> str:
         "Go behind the scenes and learn what went on during the making of the "
         f"{film['year']} {film['genre']} movie starring {film['cast']} et al."
     )
-    lines.append("Rewind Archive")
     section = "Behind The Scenes"
     for fact in sorted(film["facts"], key=lambda f: SECTIONS.index(f["section"])):
         if fact["section"] != section:
             section = fact["section"]
             lines += [section, "This line is the site's boilerplate for the section."]
-        lines.append(fact["text"].replace('"', "&quot;"))
-        if fact["credit"]:
+        if fact["credit"]:  # as on the site: the attribution stands above the fact it credits
             lines.append(f"Contributed by: {fact['credit']}")
+        lines.append(fact["text"].replace('"', "&quot;"))
     return "\n".join(lines) + "\n"
 
 
