@@ -134,4 +134,5 @@ def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
         source=fact.source,
         position=fact_ids.index(fact.id) + 1 if fact.id in fact_ids else 1,
         total=max(len(fact_ids), 1),
+        imported=fact.origin == "import",
     )

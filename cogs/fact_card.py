@@ -38,7 +38,7 @@ def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
     """Every part is clipped to its own limit, and the fact's text to what the 6,000-character total
     leaves after the rest: Discord rejects an embed over any of them, whole."""
     title = safe(card.film_label) if heading is None else f"{heading}: {safe(card.film_label)}"
-    credit = credit_text(safe(card.credit) if card.credit else None)
+    credit = credit_text(safe(card.credit) if card.credit else None, imported=card.imported)
     credit_line = f"\n\n— *{clip(credit, 300)}*" if credit else ""
     embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=EMBED_COLOUR)
     if card.source:

@@ -69,3 +69,12 @@ async def test_films_imported_by_another_process_are_found_without_restart(servi
     finally:
         await other.close()
     assert [e.label for e in await service.autocomplete("he")] == ["Heat (1995)"]
+
+
+async def test_only_an_imported_fact_is_shown_as_the_archive_s():
+    from bot.trivia.display import FactCard
+
+    member = FactCard(1, "Mask", 1985, 7, "A member's fact.", "Behind The Scenes", "Rewind Archive", None, 7, 7, False)
+    assert member.credit_line == "Contributed by Rewind Archive"
+    page = FactCard(1, "Mask", 1985, 1, "A fact.", "Behind The Scenes", "Rewind Archive", None, 1, 7)
+    assert page.credit_line == "From the Rewind Archive"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aiosqlite
 
@@ -44,9 +45,12 @@ class CatalogRepository:
         cost a few hundred round trips to the database thread rather than hundreds of thousands."""
         summary = ImportSummary()
         async with self.store.transaction() as conn:
+            async with conn.execute("SELECT ifnull(max(id), 0) FROM facts") as cursor:
+                (first_new,) = await cursor.fetchone()  # type: ignore[misc]
             for start in range(0, len(films), IMPORT_CHUNK):
                 summary = summary + await self._import_chunk(conn, films[start : start + IMPORT_CHUNK])
                 failpoint("import.chunk")
+            summary = summary + await _reconcile_pages(conn, films, first_new)
             failpoint("import.before_commit")
         return summary
 
@@ -93,7 +97,7 @@ class CatalogRepository:
                 f.credit,
                 f.source,
                 fact_hash_for(norm, film.year, f.text),
-                film.page,
+                imported_from(film),
             )
             for norm, film in keyed
             for f in film.facts
@@ -101,44 +105,16 @@ class CatalogRepository:
         before = conn.total_changes
         async with conn.execute("SELECT ifnull(max(id), 0) FROM facts") as cursor:
             (last_id,) = await cursor.fetchone()  # type: ignore[misc]
-        # A fact already in the catalog is skipped, unless its page was read again and now says something
-        # else of it (a credit, a section, its paragraphs): then the page's word corrects it in place, keeping
-        # its id, so what channels were shown and daily history stay attached. JSON and CSV only fill gaps.
-        await conn.executemany(
-            "INSERT INTO facts (film_id, text, section, credit, source, origin, guild_id, content_hash, page)"
-            " VALUES (?, ?, ?, ?, ?, 'import', NULL, ?, ?)"
-            " ON CONFLICT (content_hash, ifnull(guild_id, 0)) DO UPDATE SET"
-            "  text = CASE WHEN excluded.page IS NULL THEN facts.text ELSE excluded.text END,"
-            "  section = CASE WHEN excluded.page IS NULL THEN facts.section ELSE excluded.section END,"
-            "  credit = CASE WHEN excluded.page IS NULL THEN coalesce(facts.credit, excluded.credit)"
-            "   ELSE excluded.credit END,"
-            "  source = coalesce(excluded.source, facts.source),"
-            "  page = coalesce(excluded.page, facts.page)"
-            " WHERE facts.origin = 'import' AND (facts.text IS NOT excluded.text AND excluded.page IS NOT NULL"
-            "  OR facts.section IS NOT excluded.section AND excluded.page IS NOT NULL"
-            "  OR facts.credit IS NOT excluded.credit AND (excluded.page IS NOT NULL OR facts.credit IS NULL)"
-            "  OR facts.source IS NOT excluded.source AND excluded.source IS NOT NULL"
-            "  OR facts.page IS NOT excluded.page AND excluded.page IS NOT NULL)",
-            rows,
-        )
+        await conn.executemany(_UPSERT_FACT, rows)
         changed = conn.total_changes - before
         async with conn.execute("SELECT count(*) FROM facts WHERE id > ?", (last_id,)) as cursor:
             (facts_added,) = await cursor.fetchone()  # type: ignore[misc]
-        facts_updated = changed - facts_added
-        facts_removed = 0
-        for norm, film in keyed:
-            if film.page is not None:
-                merged, removed = await _reconcile_page(conn, ids[(norm, film.year or 0)], norm, film, last_id)
-                facts_added -= merged  # inserted whole a moment ago, then moved onto an existing id
-                facts_updated += merged
-                facts_removed += removed
         return ImportSummary(
             films_added=films_added,
             films_existing=len(films) - films_added,
             facts_added=facts_added,
-            facts_skipped=len(rows) - facts_added - facts_updated,
-            facts_updated=facts_updated,
-            facts_removed=facts_removed,
+            facts_skipped=len(rows) - changed,
+            facts_updated=changed - facts_added,
         )
 
     async def title_rows(self) -> list[tuple[int, str, int | None, list[str]]]:
@@ -223,58 +199,118 @@ class CatalogRepository:
         return CatalogStats(*row)
 
 
-async def _reconcile_page(
-    conn: aiosqlite.Connection, film_id: int, norm: str, film: FilmRecord, last_id: int
-) -> tuple[int, int]:
-    """After a page is read again: facts an earlier reading kept of it that the page no longer says.
+def imported_from(film: FilmRecord) -> str:
+    return f"page:{film.page}" if film.page else "file"
 
-    An earlier release read each paragraph of a fact as a fact of its own. Such pieces are folded back
-    into the fact they belong to: the first piece becomes the whole fact (keeping its id, so channel
-    history and daily posts stay attached), the other pieces go. Facts recorded from this very page that
-    it no longer says go too. Facts of unknown origin (imported before pages were recorded, possibly from
-    JSON) are left alone unless they are such a piece. `last_id` is the highest fact id before this import.
-    Returns (facts inserted by this import and moved onto a piece's id, facts removed)."""
-    wanted = {fact_hash_for(norm, film.year, f.text): f for f in film.facts}
-    async with conn.execute(
-        "SELECT id, text, content_hash, page FROM facts"
-        " WHERE film_id = ? AND guild_id IS NULL AND origin = 'import' AND (page IS NULL OR page = ?) ORDER BY id",
-        (film_id, film.page),
-    ) as cursor:
-        stale = [row for row in await cursor.fetchall() if bytes(row[2]) not in wanted]
-    if not stale:
-        return 0, 0
-    by_text = {fold(row[1]): row for row in stale}
+
+# A page import "owns" a fact it read before, or one of unknown origin (imported before 0.2, when an
+# older reading may have got it wrong): it corrects those in place, keeping their ids (channel history and
+# daily posts stay attached). Any other fact (JSON, CSV, another page) it only fills gaps in, like JSON does.
+_OWNED = (
+    "(excluded.imported_from LIKE 'page:%'"
+    " AND (facts.imported_from IS NULL OR facts.imported_from = excluded.imported_from))"
+)
+# Built from the constants above only; every value is a ? mark.
+_UPSERT_FACT = (
+    "INSERT INTO facts (film_id, text, section, credit, source, origin, guild_id, content_hash, imported_from)"  # noqa: S608
+    " VALUES (?, ?, ?, ?, ?, 'import', NULL, ?, ?)"
+    " ON CONFLICT (content_hash, ifnull(guild_id, 0)) DO UPDATE SET"
+    f" text = CASE WHEN {_OWNED} THEN excluded.text ELSE facts.text END,"
+    f" section = CASE WHEN {_OWNED} THEN excluded.section ELSE facts.section END,"
+    f" credit = CASE WHEN {_OWNED} THEN excluded.credit ELSE coalesce(facts.credit, excluded.credit) END,"
+    " source = coalesce(facts.source, excluded.source),"
+    f" imported_from = CASE WHEN {_OWNED} THEN excluded.imported_from"
+    "  ELSE coalesce(facts.imported_from, excluded.imported_from) END"
+    " WHERE facts.origin = 'import' AND ("
+    f"  {_OWNED} AND (facts.text IS NOT excluded.text OR facts.section IS NOT excluded.section"
+    "   OR facts.credit IS NOT excluded.credit OR facts.imported_from IS NOT excluded.imported_from)"
+    f"  OR NOT {_OWNED} AND (facts.credit IS NULL AND excluded.credit IS NOT NULL"
+    "   OR facts.source IS NULL AND excluded.source IS NOT NULL OR facts.imported_from IS NULL))"
+)
+
+
+async def _reconcile_pages(conn: aiosqlite.Connection, films: Sequence[FilmRecord], first_new: int) -> ImportSummary:
+    """After pages are read again: what they no longer say goes. Returns what changed as a summary.
+
+    - A fact recorded from one of these pages that the page no longer says is removed (on whatever film:
+      a page whose title or year was corrected leaves no copy behind on the old film).
+    - An earlier release read each paragraph of a fact as a fact of its own. Where every paragraph of a
+      fact stands as such a piece, of this page or of unknown origin, with consecutive ids in paragraph
+      order, they fold back into one: the first piece becomes the whole fact (keeping its id), the others
+      go. Anything less certain is left alone: a fact from JSON, CSV or another page is never taken.
+    `first_new` is the highest fact id before this import: facts above it were inserted by it."""
+    pages: dict[str, list[tuple[int, FilmRecord]]] = {}
+    for film in films:
+        if film.page is not None:
+            pages.setdefault(imported_from(film), []).append((await _film_id(conn, film), film))
     merged = removed = 0
-    gone: set[int] = set()
-    for content_hash, fact in wanted.items():
-        if "\n\n" not in fact.text:
-            continue
-        pieces = [by_text[key] for key in map(fold, fact.text.split("\n\n")) if key in by_text]
-        pieces = [row for row in pieces if row[0] not in gone]
-        if not pieces:
-            continue
+    for name, page_films in pages.items():
+        wanted: dict[bytes, tuple[int, FactRecord]] = {
+            fact_hash_for(normalise_title(film.title), film.year, fact.text): (film_id, fact)
+            for film_id, film in page_films
+            for fact in film.facts
+        }
+        film_ids = sorted({film_id for film_id, _ in page_films})
+        marks = ",".join("?" * len(film_ids))
         async with conn.execute(
-            "SELECT id FROM facts WHERE content_hash = ? AND guild_id IS NULL", (content_hash,)
+            "SELECT id, text, content_hash, imported_from FROM facts"  # noqa: S608 - only ? marks
+            " WHERE guild_id IS NULL AND origin = 'import' AND ("
+            "  imported_from = ? AND imported_from LIKE 'page:%'"
+            f"  OR imported_from IS NULL AND film_id IN ({marks})) ORDER BY id",
+            (name, *film_ids),
         ) as cursor:
-            (whole,) = await cursor.fetchone()  # type: ignore[misc]
-        others = sorted(pieces, key=lambda row: row[0])
-        if whole > last_id:
-            # The whole fact was just inserted under a new id: move it onto the first piece's id instead.
-            keep, *others = others
-            await conn.execute("DELETE FROM facts WHERE id = ?", (whole,))
-            await conn.execute(
-                "UPDATE facts SET text = ?, section = ?, credit = ?, source = coalesce(?, source),"
-                " content_hash = ?, page = ? WHERE id = ?",
-                (fact.text, fact.section, fact.credit, fact.source, content_hash, film.page, keep[0]),
-            )
-            merged += 1
-            gone.add(keep[0])
-        for row in others:
-            await conn.execute("DELETE FROM facts WHERE id = ?", (row[0],))
-            gone.add(row[0])
-            removed += 1
-    for row in stale:
-        if row[0] not in gone and row[3] == film.page:
-            await conn.execute("DELETE FROM facts WHERE id = ?", (row[0],))
-            removed += 1
-    return merged, removed
+            stale = {row[0]: row for row in await cursor.fetchall() if bytes(row[2]) not in wanted}
+        by_text: dict[str, list[int]] = {}
+        for fact_id, row in stale.items():
+            by_text.setdefault(fold(row[1]), []).append(fact_id)
+        for content_hash, (_, fact) in wanted.items():
+            pieces = _pieces(fact.text, by_text, stale)
+            if pieces is None:
+                continue
+            async with conn.execute(
+                "SELECT id FROM facts WHERE content_hash = ? AND guild_id IS NULL", (content_hash,)
+            ) as cursor:
+                (whole,) = await cursor.fetchone()  # type: ignore[misc]
+            keep, *others = pieces
+            if whole > first_new:  # inserted whole a moment ago: move it onto the first piece's id
+                await conn.execute("DELETE FROM facts WHERE id = ?", (whole,))
+                await conn.execute(
+                    "UPDATE facts SET text = ?, section = ?, credit = ?, source = ?, content_hash = ?,"
+                    " imported_from = ? WHERE id = ?",
+                    (fact.text, fact.section, fact.credit, fact.source, content_hash, name, keep),
+                )
+                merged += 1
+            else:
+                others.append(keep)
+            for fact_id in others:
+                await conn.execute("DELETE FROM facts WHERE id = ?", (fact_id,))
+                removed += 1
+            for fact_id in pieces:
+                del stale[fact_id]
+        for fact_id, row in stale.items():
+            if row[3] == name:
+                await conn.execute("DELETE FROM facts WHERE id = ?", (fact_id,))
+                removed += 1
+    return ImportSummary(facts_added=-merged, facts_updated=merged, facts_removed=removed)
+
+
+def _pieces(text: str, by_text: dict[str, list[int]], stale: dict[int, Any]) -> list[int] | None:
+    """The ids of stale facts holding each paragraph of `text`, consecutive and in order, or None."""
+    paragraphs = text.split("\n\n")
+    if len(paragraphs) < 2:
+        return None
+    for first in by_text.get(fold(paragraphs[0]), []):
+        ids = [first + offset for offset in range(len(paragraphs))]
+        pairs = zip(ids, paragraphs, strict=True)
+        if all(fact_id in stale and fold(stale[fact_id][1]) == fold(p) for fact_id, p in pairs):
+            return ids
+    return None
+
+
+async def _film_id(conn: aiosqlite.Connection, film: FilmRecord) -> int:
+    async with conn.execute(
+        "SELECT id FROM films WHERE norm_title = ? AND ifnull(year, 0) = ?",
+        (normalise_title(film.title), film.year or 0),
+    ) as cursor:
+        (film_id,) = await cursor.fetchone()  # type: ignore[misc]
+    return int(film_id)

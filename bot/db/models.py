@@ -44,8 +44,8 @@ class ImportSummary:
     films_existing: int = 0
     facts_added: int = 0
     facts_skipped: int = 0
-    facts_updated: int = 0  # already present, corrected by a new reading of their page
-    facts_removed: int = 0  # read by an earlier release, no longer on the page (merged into a paragraph)
+    facts_updated: int = 0  # already present: corrected by a new reading of their page, or a gap filled
+    facts_removed: int = 0  # no longer on the page they were read from (or folded into a fact's paragraphs)
 
     def __add__(self, other: ImportSummary) -> ImportSummary:
         return ImportSummary(
@@ -63,7 +63,7 @@ class ImportSummary:
             f"facts: {self.facts_added} added, {self.facts_skipped} skipped (already present)"
         )
         if self.facts_updated or self.facts_removed:
-            text += f", {self.facts_updated} corrected, {self.facts_removed} merged away"
+            text += f"; {self.facts_updated} updated, {self.facts_removed} removed (no longer on their page)"
         return text
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from bot.trivia.records import ARCHIVE_CREDIT
 
 
-def credit_text(credit: str | None) -> str | None:
+def credit_text(credit: str | None, *, imported: bool = True) -> str | None:
     """How a credit reads under a fact: a member's or a page's contributor, the site's archive, or
-    nothing at all for an uncredited fact (no "unknown" noise under it)."""
+    nothing at all for an uncredited fact (no "unknown" noise under it). Only an imported fact can be the
+    archive's: a member who calls themselves "Rewind Archive" is still a member."""
     if not credit:
         return None
-    if credit == ARCHIVE_CREDIT:
+    if credit == ARCHIVE_CREDIT and imported:
         return "From the Rewind Archive"
     return f"Contributed by {credit}"
 
@@ -29,6 +30,7 @@ class FactCard:
     source: str | None
     position: int  # 1-based among the facts visible where it is shown
     total: int
+    imported: bool = True  # from a page or file; False: a member's approved submission
 
     @property
     def film_label(self) -> str:
@@ -36,7 +38,7 @@ class FactCard:
 
     @property
     def credit_line(self) -> str | None:
-        return credit_text(self.credit)
+        return credit_text(self.credit, imported=self.imported)
 
     @property
     def counter(self) -> str:

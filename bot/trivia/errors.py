@@ -79,5 +79,5 @@ class MissingPageTitle(ImportFormatError):
             source,
             line,
             "the page has no '<Title> Behind The Scenes' line before its intro; name the film with"
-            " --title \"Title\" (one page at a time)",
+            ' --title "Title" (one page at a time)',
         )

@@ -29,6 +29,7 @@ from bot.trivia.records import (
     FilmRecord,
 )
 from bot.trivia.text import clean_line, fold
+from bot.trivia.titles import split_title_year
 
 SECTIONS = (DEFAULT_SECTION, "Deleted Scenes", "Alternate Versions")
 _SECTION_BY_KEY = {fold(s): s for s in SECTIONS}
@@ -43,16 +44,22 @@ _INTRO = re.compile(
 )
 _ET_AL = re.compile(r",?\s+et\.?\s+al\.?$", re.IGNORECASE)
 _AKA = re.compile(r"^a\.?k\.?a\.?\s*:\s*(?P<names>.*)$", re.IGNORECASE)
-_ALIAS_SPLIT = re.compile(r"\s*[;/|]\s*|,\s+")
+_ALIAS_SPLIT = re.compile(r"\s*[;/|]\s*|,\s+(?!(?:the|a|an)\s*(?:$|[;/|]))", re.IGNORECASE)
 _UPDATE_CAST = re.compile(r"\bupdate cast\s*$", re.IGNORECASE)
 _DISCLAIMER = re.compile(r"^we believe the following info\b", re.IGNORECASE)
 _MAKING = re.compile(r"^making\s+(?P<title>.+)$", re.IGNORECASE)
 # Attribution lines. "Contributed by:" is unmistakable; "Thanks to" and "Editor" also begin ordinary
-# sentences, so those count only when what follows is short enough to be a name.
+# sentences ("Thanks to the rain, ...", "Editor Tina Hirsch kept it."), so those count only by their shape:
+# no sentence end (a name's initial, "L. V.", is not one), not too long, and a fact right below them.
 _CONTRIBUTED = re.compile(r"^contributed by\s*:?\s*(?P<name>.*)$", re.IGNORECASE)
 _NAMED = re.compile(r"^(?:thanks to|editor\s*:?)\s+(?P<name>.+)$", re.IGNORECASE)
-MAX_NAME_LENGTH = 60
-MAX_NAME_WORDS = 6
+_SENTENCE_END = re.compile(r"(?<![\s.][A-Z])[.!?…]['\"”’)]*$")
+MAX_NAME_LENGTH = 80
+# The sentence each section opens with on the site: skipped as boilerplate. Any other first line is a fact.
+_BOILERPLATE = (
+    "when movies are made scenes are often left on the cutting room floor",
+    "sometimes there will be several versions of a movie",
+)
 # Lines between the title and the intro that are neither picture nor AKA: a caption, a tagline.
 MAX_HEADER_EXTRAS = 4
 MAX_HEADER_LINE = 300
@@ -87,21 +94,22 @@ def parse_page(text: str, source: str, *, title: str | None = None) -> list[Film
         lines.pop()
     if not any(line.text for line in lines):
         raise ImportFormatError(source, None, "the page is empty (no '<Title> Behind The Scenes' line)")
-    given = clean_line(title) if title else None
+    given = split_title_year(clean_line(title))[0] if title else None
     if title is not None and not given:
         raise ImportFormatError(source, None, "the title given for the page is empty")
 
     films: list[FilmRecord] = []
+    attributions = _attributions(lines)
     index = _skip_blank(lines, 0)
     while index < len(lines):
-        film, index = _parse_film(lines, index, source, given if not films else None, bool(given))
+        film, index = _parse_film(lines, index, source, given if not films else None, bool(given), attributions)
         films.append(film)
         index = _skip_blank(lines, index)
     return films
 
 
 def _parse_film(
-    lines: list[_Line], index: int, source: str, given: str | None, single: bool
+    lines: list[_Line], index: int, source: str, given: str | None, single: bool, attributions: dict[int, str]
 ) -> tuple[FilmRecord, int]:
     heading = lines[index]
     match = _TITLE.match(heading.text)
@@ -131,7 +139,11 @@ def _parse_film(
         if key in (fold(f"{title} Picture"), fold(f"Making {title}")) or _MAKING.match(line.text):
             continue
         if aka := _AKA.match(line.text):
-            aliases += [name for name in _ALIAS_SPLIT.split(aka["names"]) if name and fold(name) != fold(title)]
+            aliases += [
+                name
+                for name in _ALIAS_SPLIT.split(aka["names"])
+                if fold(name) not in ("", "the", "a", "an", fold(title))
+            ]
             continue
         extras += 1
         if extras > MAX_HEADER_EXTRAS or len(line.text) > MAX_HEADER_LINE:
@@ -153,7 +165,7 @@ def _parse_film(
         page=page_name(source),
     )
     index = _skip_furniture_after_intro(lines, intro_at + 1)
-    return film, _parse_facts(lines, index, source, film, single)
+    return film, _parse_facts(lines, index, source, film, single, attributions)
 
 
 def page_name(source: str) -> str:
@@ -172,7 +184,7 @@ def _find_intro(lines: list[_Line], index: int) -> int | None:
 
 
 def _title_from(match: re.Match[str] | None, header: list[_Line], *, newer: bool) -> str:
-    """"X Movie Behind The Scenes" is the newer template's title line for X, but "Scary Movie Behind The
+    """ "X Movie Behind The Scenes" is the newer template's title line for X, but "Scary Movie Behind The
     Scenes" is the older one's for Scary Movie: the picture and "Making" lines settle it, else the intro's
     template does."""
     assert match is not None
@@ -195,7 +207,9 @@ def _skip_furniture_after_intro(lines: list[_Line], index: int) -> int:
     return index
 
 
-def _parse_facts(lines: list[_Line], index: int, source: str, film: FilmRecord, single: bool) -> int:
+def _parse_facts(
+    lines: list[_Line], index: int, source: str, film: FilmRecord, single: bool, attributions: dict[int, str]
+) -> int:
     section = DEFAULT_SECTION
     fact: _OpenFact | None = None
     pending: tuple[str | None, int] | None = None  # an attribution waiting for its text: (credit, line)
@@ -232,7 +246,7 @@ def _parse_facts(lines: list[_Line], index: int, source: str, film: FilmRecord, 
         if index == len(lines) - 1 and key in {fold(film.title), *map(fold, film.aliases)}:
             index += 1  # the page's footer repeats the title: never a fact, not even a paragraph of one
             break
-        attribution = _attribution(line.text)
+        attribution = attributions.get(index)
         if attribution is not None:
             close()
             pending = (attribution, line.number)
@@ -240,9 +254,10 @@ def _parse_facts(lines: list[_Line], index: int, source: str, film: FilmRecord, 
             index += 1
             continue
         if at_section_start:
-            at_section_start = False  # the site's boilerplate sentence that opens every section
-            index += 1
-            continue
+            at_section_start = False
+            if _is_boilerplate(key):  # the site's sentence that opens every section
+                index += 1
+                continue
         if pending is not None:
             close()
             fact = _OpenFact(section, pending[0] or None, line.number, [line.text])
@@ -258,19 +273,39 @@ def _parse_facts(lines: list[_Line], index: int, source: str, film: FilmRecord, 
     return index
 
 
-def _attribution(text: str) -> str | None:
-    """The credit an attribution line gives ("" for a line with no name), or None for any other line."""
+def _attributions(lines: list[_Line]) -> dict[int, str]:
+    """The credit each attribution line gives, by line index ("" for a line with no name).
+
+    "Thanks to"/"Editor" credit only a fact below them, so whether one is an attribution depends on
+    whether the next line is one: worked out from the bottom of the page up, once."""
+    found: dict[int, str] = {}
+    following: int | None = None  # index of the next non-blank line below
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].text
+        if not text:
+            continue
+        credit = _credit_of(text, lines[following].text if following is not None else None, following in found)
+        if credit is not None:
+            found[index] = credit
+        following = index
+    return found
+
+
+def _credit_of(text: str, below: str | None, below_is_attribution: bool) -> str | None:
     if fold(text) == fold(ARCHIVE_CREDIT):
         return ARCHIVE_CREDIT
     if contributed := _CONTRIBUTED.match(text):
         return contributed["name"].strip()
-    if (named := _NAMED.match(text)) and _looks_like_name(named["name"]):
-        return named["name"].strip()
-    return None
+    named = _NAMED.match(text)
+    if named is None or len(named["name"]) > MAX_NAME_LENGTH or _SENTENCE_END.search(named["name"]):
+        return None
+    if below is None or below_is_attribution or fold(below) in _SECTION_BY_KEY:
+        return None
+    return named["name"].strip(" ,;:")
 
 
-def _looks_like_name(name: str) -> bool:
-    return len(name) <= MAX_NAME_LENGTH and len(name.split()) <= MAX_NAME_WORDS and not name.endswith((",", ";", ":"))
+def _is_boilerplate(key: str) -> bool:
+    return any(key.startswith(sentence) for sentence in _BOILERPLATE)
 
 
 def _starts_film(lines: list[_Line], index: int) -> bool:

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from bot.trivia.errors import TriviaError
 from bot.trivia.records import MAX_TITLE_LENGTH, MAX_YEAR, MIN_YEAR
 from bot.trivia.text import fold
+from bot.trivia.titles import split_title_year
 
 MIN_FACT = 20
 MAX_FACT = 1000
@@ -78,16 +79,10 @@ def parse_proposed_year(text: str | None, title: str) -> int:
     return int(value)
 
 
-_TITLE_YEAR = re.compile(r"^(?P<title>.*?\S)\s*[\(\[]\s*(?P<year>\d{4})\s*[\)\]]\s*$")
-
-
 def split_proposed_title(text: str) -> tuple[str, int | None]:
     """ "Zardoz (1974)" proposes Zardoz, released 1974: the year is the film's, not part of its title (else
     the film would be labelled "Zardoz (1974) (1974)")."""
-    match = _TITLE_YEAR.match(text)
-    if match and MIN_YEAR <= int(match["year"]) <= MAX_YEAR:
-        return match["title"], int(match["year"])
-    return text, None
+    return split_title_year(text)
 
 
 def clean_proposed_title(title: str) -> str:

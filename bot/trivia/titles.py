@@ -36,6 +36,16 @@ _BARE_YEAR = re.compile(r"^(?P<title>.*\S)\s+(?P<year>\d{4})$")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 
 
+def split_title_year(text: str) -> tuple[str, int | None]:
+    """ "Zardoz (1974)" is the title Zardoz and the year 1974: what people type and paste, split so the year
+    never becomes part of a title ("Zardoz (1974) (1974)"). Whether the year is a film year is the caller's
+    check (a proposal's form validates it)."""
+    match = _PAREN_YEAR.match(text.strip())
+    if match and match["title"].strip():
+        return match["title"].strip(), int(match["year"])
+    return text, None
+
+
 def _article_first(title: str) -> str:
     text = clean_line(title)
     moved = _TRAILING_ARTICLE.match(text)
@@ -241,6 +251,7 @@ class TitleIndex:
 
     def _fuzzy(self, readings: list[_Reading], query: str) -> TitleEntry:
         ranked: list[tuple[float, TitleEntry]] = []
+        slips: list[tuple[_Reading, str]] = []  # (reading, a title or alias key it is a slip of)
         for reading in readings:
             scored: dict[str, float] = {}
             for variant in _typo_variants(reading.key):
@@ -248,6 +259,7 @@ class TitleIndex:
                     scored[variant] = 100.0 * (1 - 1 / max(len(variant), 2))  # one edit's worth of score
             for key, score in self._close(reading.key, 8, SUGGEST_SCORE, wide=True):
                 scored[key] = max(score, scored.get(key, 0.0))
+            slips += [(reading, key) for key in scored if is_typo_of(reading.key, key)]
             for key, score in scored.items():
                 for entry in self._bucket(key):
                     # A year the member typed outweighs a letter or two of the title.
@@ -260,7 +272,7 @@ class TitleIndex:
             if entry.film_id not in seen:
                 seen.add(entry.film_id)
                 films.append((score, entry))
-        accepted = self._typo_of_one_film(readings, [entry for _, entry in films])
+        accepted = self._typo_of_one_film(slips)
         if accepted is not None:
             return accepted
         suggestions = [entry.label for _, entry in films[:5]]
@@ -268,18 +280,19 @@ class TitleIndex:
             suggestions = [e.label for e in self.suggest(query, limit=3)]
         raise FilmNotFound(query, suggestions)
 
-    @staticmethod
-    def _typo_of_one_film(readings: list[_Reading], candidates: list[TitleEntry]) -> TitleEntry | None:
-        """The one film the query is a slip of (bot/trivia/typos.py), or None: a different word, or slips of
-        several films, are offered as "did you mean" instead. As with exact matches, the title as typed
-        (article kept) settles a tie between "Mask" and "The Mask"."""
+    def _typo_of_one_film(self, slips: list[tuple[_Reading, str]]) -> TitleEntry | None:
+        """The one film the query is a slip of (bot/trivia/typos.py), by its title or an alias, or None: a
+        different word, or slips of several films, are offered as "did you mean" instead. As with exact
+        matches, the title as typed (article kept) settles a tie between "Mask" and "The Mask"."""
+        readings = list(dict.fromkeys(reading for reading, _ in slips))
         for reading in readings:
-            fits = [
+            fits = _distinct(
                 entry
-                for entry in candidates
+                for slip_reading, key in slips
+                if slip_reading == reading
+                for entry in self._bucket(key)
                 if reading.year in (None, entry.year)
-                and any(is_typo_of(reading.key, key) for key in title_keys(entry.title))
-            ]
+            )
             if len(fits) == 1:
                 return fits[0]
             literal = [entry for entry in fits if is_typo_of(reading.literal, literal_key(entry.title))]

@@ -31,7 +31,9 @@ async def test_an_upgraded_database_shows_the_corrected_credits_with_nothing_dup
     database = tmp_path / "trivia.db"
     shutil.copy(LEGACY, database)
     before = rows(database, "SELECT id, text, credit, origin, guild_id FROM facts ORDER BY id")
-    assert [(text[: len(p)], credit) for (_, text, credit, *_), (p, _) in zip(before[:6], OLD_READING, strict=True)] == OLD_READING
+    assert [
+        (text[: len(p)], credit) for (_, text, credit, *_), (p, _) in zip(before[:6], OLD_READING, strict=True)
+    ] == OLD_READING
     shown_before = rows(database, "SELECT channel_id, fact_id FROM channel_shown ORDER BY id")
     posts_before = rows(database, "SELECT channel_id, fact_id, local_date, status FROM daily_posts")
 

@@ -11,7 +11,9 @@ from bot.trivia.page_format import parse_page
 from tests.conftest import SEED_PAGE
 from tests.seed_expectations import SEED_FACTS
 
-INTRO_OLD = "Go behind the scenes and learn what went on during the making of the {year} {genre} movie starring {cast} et al."
+INTRO_OLD = (
+    "Go behind the scenes and learn what went on during the making of the {year} {genre} movie starring {cast} et al."
+)
 INTRO_NEW = "Go behind the scenes on the {year} {genre} movie starring {cast}"
 
 
@@ -26,7 +28,9 @@ def test_seed_page_credits_every_fact_to_the_attribution_above_it():
     assert (film.title, film.year, film.genre) == ("Mask", 1985, "Drama")
     assert film.cast == "Cher, Eric Stoltz, Sam Elliott"
     assert film.aliases == []
-    assert [(f.text[: len(prefix)], f.credit) for f, (prefix, _) in zip(film.facts, SEED_FACTS, strict=True)] == SEED_FACTS
+    assert [
+        (f.text[: len(prefix)], f.credit) for f, (prefix, _) in zip(film.facts, SEED_FACTS, strict=True)
+    ] == SEED_FACTS
     assert all(f.section == "Behind The Scenes" for f in film.facts)
     texts = " ".join(f.text for f in film.facts)
     for chrome in ("Making Of", "Mask Picture", "Rewind Archive", "cutting room floor", "several versions"):
@@ -143,8 +147,10 @@ def test_newer_template_with_thanks_to_editor_four_paragraphs_and_slashed_genre(
 
 
 def test_a_credit_right_after_the_intro_credits_the_first_fact():
-    page = "Heat Behind The Scenes\n" + INTRO_OLD.format(year=1995, genre="Crime", cast="Al Pacino") + (
-        "\nContributed by: Max\nThe diner scene was shot in one night.\nThe heist took six weeks to film.\n"
+    page = (
+        "Heat Behind The Scenes\n"
+        + INTRO_OLD.format(year=1995, genre="Crime", cast="Al Pacino")
+        + ("\nContributed by: Max\nThe diner scene was shot in one night.\nThe heist took six weeks to film.\n")
     )
     assert facts(page) == [
         ("Behind The Scenes", "The diner scene was shot in one night.", "Max"),
@@ -153,8 +159,10 @@ def test_a_credit_right_after_the_intro_credits_the_first_fact():
 
 
 def test_a_page_with_no_credits_and_no_sections():
-    page = "Big Behind The Scenes\nBig Picture\n" + INTRO_OLD.format(year=1988, genre="Comedy", cast="Tom Hanks") + (
-        "\nThe piano was specially built.\nThe loft was a set.\n"
+    page = (
+        "Big Behind The Scenes\nBig Picture\n"
+        + INTRO_OLD.format(year=1988, genre="Comedy", cast="Tom Hanks")
+        + ("\nThe piano was specially built.\nThe loft was a set.\n")
     )
     assert facts(page) == [
         ("Behind The Scenes", "The piano was specially built.", None),
@@ -163,15 +171,19 @@ def test_a_page_with_no_credits_and_no_sections():
 
 
 def test_titles_with_ampersand_entities_and_an_older_title_ending_in_movie():
-    page = "Bill &amp; Ted&#39;s Excellent Adventure Behind The Scenes\n" + INTRO_OLD.format(
-        year=1989, genre="Comedy", cast="Keanu Reeves"
-    ) + "\nRewind Archive\nThe phone booth was rebuilt twice.\n"
+    page = (
+        "Bill &amp; Ted&#39;s Excellent Adventure Behind The Scenes\n"
+        + INTRO_OLD.format(year=1989, genre="Comedy", cast="Keanu Reeves")
+        + "\nRewind Archive\nThe phone booth was rebuilt twice.\n"
+    )
     (film,) = parse_page(page, "bill.txt")
     assert film.title == "Bill & Ted's Excellent Adventure"
     # The older template's title line for a film whose title ends in "Movie" keeps the word.
-    page = "Dreamscape Movie Behind The Scenes\nDreamscape Movie Picture\n" + INTRO_OLD.format(
-        year=1984, genre="Thriller", cast="Dennis Quaid"
-    ) + "\nA fact.\n"
+    page = (
+        "Dreamscape Movie Behind The Scenes\nDreamscape Movie Picture\n"
+        + INTRO_OLD.format(year=1984, genre="Thriller", cast="Dennis Quaid")
+        + "\nA fact.\n"
+    )
     assert parse_page(page, "x.txt")[0].title == "Dreamscape Movie"
 
 
@@ -189,8 +201,10 @@ def test_two_films_on_one_page_are_told_apart():
     assert [f.text for f in second.facts] == ["The power loader was moved by people behind the scenes"]
 
 
-CAPTION_FIRST = "...and his mother Rusty\n" + INTRO_OLD.format(year=1985, genre="Drama", cast="Cher") + (
-    "\nContributed by: Dominic\nRob Lowe was nearly cast as Rocky Dennis.\n"
+CAPTION_FIRST = (
+    "...and his mother Rusty\n"
+    + INTRO_OLD.format(year=1985, genre="Drama", cast="Cher")
+    + ("\nContributed by: Dominic\nRob Lowe was nearly cast as Rocky Dennis.\n")
 )
 
 
@@ -206,8 +220,10 @@ def test_a_page_without_a_title_line_is_refused_unless_the_title_is_given():
 
 
 def test_an_attribution_with_no_fact_after_it_credits_nothing():
-    page = "X Behind The Scenes\n" + INTRO_OLD.format(year=1999, genre="Drama", cast="A") + (
-        "\nA fact.\nContributed by: Nobody\n"
+    page = (
+        "X Behind The Scenes\n"
+        + INTRO_OLD.format(year=1999, genre="Drama", cast="A")
+        + ("\nA fact.\nContributed by: Nobody\n")
     )
     assert facts(page) == [("Behind The Scenes", "A fact.", None)]
 
@@ -237,9 +253,70 @@ def test_pages_not_in_the_format_name_the_file_and_line(page: str, line: int | N
 
 
 def test_an_overlong_fact_is_refused_with_its_first_line():
-    page = "X Behind The Scenes\n" + INTRO_OLD.format(year=1999, genre="Drama", cast="A") + (
-        "\nshort\n\n" + "y" * 4000 + "\n"
+    page = (
+        "X Behind The Scenes\n"
+        + INTRO_OLD.format(year=1999, genre="Drama", cast="A")
+        + ("\nshort\n\n" + "y" * 4000 + "\n")
     )
     with pytest.raises(ImportFormatError, match="limit is 4000") as caught:
         parse_page(page, "long.txt")
     assert caught.value.line == 3
+
+
+def test_thanks_to_and_editor_lines_are_credits_only_when_shaped_like_one():
+    page = "\n".join(
+        [
+            "Gremlins Movie Behind The Scenes",
+            "Making Gremlins",
+            INTRO_NEW.format(year=1984, genre="Comedy / Horror", cast="Zach Galligan"),
+            "Thanks to Billy",
+            "Thanks to Spielberg, the budget doubled.",
+            "Thanks to Kate",
+            "Gizmo's puppets broke down constantly.",
+            "Thanks to Stripe",
+            "Editor Tina Hirsch kept it.",
+            "Thanks to Ron Smith, Set Decorator on the film",
+            "The museum scene used real exhibits.",
+            "Thanks to Michele L. V.",
+            "Rand Peltzer's inventions were real props.",
+            "Gremlins",
+        ]
+    )
+    assert facts(page) == [
+        ("Behind The Scenes", "Thanks to Spielberg, the budget doubled.", "Billy"),
+        ("Behind The Scenes", "Gizmo's puppets broke down constantly.", "Kate"),
+        ("Behind The Scenes", "Editor Tina Hirsch kept it.", "Stripe"),
+        ("Behind The Scenes", "The museum scene used real exhibits.", "Ron Smith, Set Decorator on the film"),
+        ("Behind The Scenes", "Rand Peltzer's inventions were real props.", "Michele L. V."),
+    ]
+
+
+def test_a_section_without_its_boilerplate_keeps_its_first_fact():
+    page = (
+        "Heat Behind The Scenes\n"
+        + INTRO_OLD.format(year=1995, genre="Crime", cast="Al Pacino")
+        + (
+            "\nContributed by: Gary\nThe diner was real.\nDeleted Scenes\nA dream sequence was cut.\n"
+            "Editor: Wyatt\nThe bank scene had more takes.\n"
+        )
+    )
+    assert facts(page) == [
+        ("Behind The Scenes", "The diner was real.", "Gary"),
+        ("Deleted Scenes", "A dream sequence was cut.", None),
+        ("Deleted Scenes", "The bank scene had more takes.", "Wyatt"),
+    ]
+
+
+def test_aka_titles_written_article_last_stay_whole():
+    page = (
+        "The Fox &amp; The Hound Behind The Scenes\nAKA: Fox and the Hound, The; Cap et Rox\n"
+        + INTRO_OLD.format(year=1981, genre="Animation", cast="Mickey Rooney")
+        + "\nA fact.\n"
+    )
+    (film,) = parse_page(page, "fox.txt")
+    assert film.aliases == ["Fox and the Hound, The", "Cap et Rox"]
+
+
+def test_a_given_title_with_its_year_is_not_given_the_year_twice():
+    (film,) = parse_page(CAPTION_FIRST, "m.txt", title="Mask (1985)")
+    assert (film.title, film.year) == ("Mask", 1985)
