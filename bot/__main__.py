@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -451,8 +452,12 @@ async def _open_and_close(database: Path) -> None:
 def _describe(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return f"no answer within {PROBE_TIMEOUT_SECONDS:.0f} s"
-    if isinstance(error, aiohttp.ClientConnectorError) and error.os_error is not None:
-        return error.os_error.strerror or str(error.os_error)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve {error.host} ({cause.strerror}); check DNS and the network"
+        if cause.errno:
+            return os.strerror(cause.errno).lower()
     return str(error) or type(error).__name__
 
 

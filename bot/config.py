@@ -125,7 +125,8 @@ def load_settings(
             raise ConfigError(f"cannot read {read}: {getattr(error, 'strerror', None) or error}.") from None
     from_file = _optional(values, "DATABASE_PATH")
     environment = os.environ if environ is None else environ
-    values.update(environment)
+    # An empty variable (`DATABASE_PATH=` in a unit's Environment=) does not wipe what the file says.
+    values.update({name: value for name, value in environment.items() if value.strip()})
 
     level = (_optional(values, "LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:

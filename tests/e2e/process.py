@@ -17,9 +17,12 @@ class BotProcess:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, database: Path, *, cwd: Path = ROOT, **env: str) -> BotProcess:
+    async def start(cls, database: Path | None, *, cwd: Path = ROOT, **env: str) -> BotProcess:
+        """`database` None: DATABASE_PATH is left to the .env in `cwd`, as on an admin's machine."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_GUILD"))}
-        base.update(DISCORD_TOKEN="test-token", DATABASE_PATH=str(database), PYTHONPATH=str(ROOT), LOG_LEVEL="INFO")
+        base.update(DISCORD_TOKEN="test-token", PYTHONPATH=str(ROOT), LOG_LEVEL="INFO")
+        if database is not None:
+            base["DATABASE_PATH"] = str(database)
         base.update(env)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
