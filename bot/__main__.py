@@ -151,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Plain lines (no colour codes) so a log file or journald stays readable.
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("discord.client").addFilter(_one_line_reconnects)
+    if args.command != "run" and settings.log_level == "INFO":
+        logging.getLogger("discord").setLevel(logging.WARNING)  # a one-off command prints its own result
 
     try:
         # restore must be able to replace a damaged database, so only its path is checked.
