@@ -151,3 +151,9 @@ def test_a_gateway_reconnect_is_logged_in_one_line():
     assert record.getMessage() == (
         "lost the connection to Discord (ConnectionResetError: [Errno 104] Connection reset by peer); reconnecting in 4 s"
     )
+
+
+def test_the_license_file_matches_pyproject():
+    root = Path(__file__).resolve().parent.parent
+    assert 'license = "MIT"' in (root / "pyproject.toml").read_text()
+    assert (root / "LICENSE").read_text().startswith("MIT License\n")
