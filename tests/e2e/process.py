@@ -17,8 +17,11 @@ class BotProcess:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, database: Path | None, *, cwd: Path = ROOT, **env: str) -> BotProcess:
-        """`database` None: DATABASE_PATH is left to the .env in `cwd`, as on an admin's machine."""
+    async def start(cls, database: Path | None, *, cwd: Path | None = None, **env: str) -> BotProcess:
+        """`database` None: DATABASE_PATH is left to the .env in `cwd`, as on an admin's machine. The
+        working directory defaults to the database's folder, so a developer's own .env is never read."""
+        assert database is not None or cwd is not None
+        cwd = cwd or database.parent  # type: ignore[union-attr]
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_GUILD"))}
         base.update(DISCORD_TOKEN="test-token", PYTHONPATH=str(ROOT), LOG_LEVEL="INFO")
         if database is not None:
@@ -72,7 +75,7 @@ class BotProcess:
             await self.process.wait()
 
 
-async def cli(*args: str, database: Path, cwd: Path = ROOT, **env: str) -> tuple[int, str, str]:
+async def cli(*args: str, database: Path, cwd: Path | None = None, **env: str) -> tuple[int, str, str]:
     """The CLI as a child process that does not block the event loop (the bot under test shares it)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
     base.update(DATABASE_PATH=str(database), PYTHONPATH=str(ROOT), **env)
@@ -81,7 +84,7 @@ async def cli(*args: str, database: Path, cwd: Path = ROOT, **env: str) -> tuple
         "-m",
         "bot",
         *args,
-        cwd=cwd,
+        cwd=cwd or database.parent,
         env=base,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
