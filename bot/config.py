@@ -43,7 +43,7 @@ class Settings:
         if not self.discord_token:
             raise ConfigError(
                 "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token there "
-                "(README, 'Create the bot in the Discord developer portal')."
+                "(README, 'Create the bot and invite it')."
             )
         return self.discord_token
 

@@ -25,7 +25,7 @@ def test_run_without_a_token_says_what_to_do_in_one_line(tmp_path: Path):
     assert result.returncode == 78  # EX_CONFIG: systemd does not restart (RestartPreventExitStatus)
     assert result.stderr.strip().splitlines() == [
         "error: DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token there "
-        "(README, 'Create the bot in the Discord developer portal')."
+        "(README, 'Create the bot and invite it')."
     ]
     assert "Traceback" not in result.stderr
 
