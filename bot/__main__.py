@@ -463,10 +463,10 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-async def wait_for_discord(attempts: int | None = None) -> bool:
+async def wait_for_discord(attempts: int | None = None) -> None:
     """Asks Discord's REST API for the gateway (no token needed) until it answers, waiting longer after
     each failure; one line per attempt. discord.py's own login has no timeout and prints a traceback on
-    a DNS failure, so this runs first. False when `attempts` ran out."""
+    a DNS failure, so this runs first. With `attempts`, gives up after that many (a one-off command)."""
     url = f"{discord.http.Route.BASE}/gateway"
     delay = FIRST_RETRY_SECONDS
     attempt = 0
@@ -478,13 +478,12 @@ async def wait_for_discord(attempts: int | None = None) -> bool:
                     if response.status < 500:
                         if attempt > 1:
                             log.info("Discord answers again (attempt %d)", attempt)
-                        return True
+                        return
                     problem = f"HTTP {response.status}"
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 problem = _describe(error)
             if attempts is not None and attempt >= attempts:
-                log.error("cannot reach Discord at %s: %s", url, problem)
-                return False
+                raise CliError(f"cannot reach Discord at {url}: {problem}; try again later", EX_UNAVAILABLE)
             log.warning("cannot reach Discord at %s (attempt %d): %s; retrying in %.0f s", url, attempt, problem, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, LONGEST_RETRY_SECONDS)
@@ -535,8 +534,7 @@ async def _sync(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(str(error), EX_CONFIG) from None
     bot = _SyncOnly(settings)
     try:
-        if not await wait_for_discord(attempts=1):
-            raise CliError("cannot reach Discord; try again later", EX_UNAVAILABLE)
+        await wait_for_discord(attempts=1)
         try:
             await bot.login(token)
         except discord.LoginFailure:

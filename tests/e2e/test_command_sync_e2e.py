@@ -66,3 +66,19 @@ async def test_sync_command_forces_and_clears_over_http_only(standin: DiscordSta
     assert code == 78
     assert err.startswith("error: Discord rejected DISCORD_TOKEN (401 Unauthorized): in the developer portal")
     assert "Traceback" not in err
+
+
+async def test_sync_with_discord_unreachable_says_so_in_one_line(tmp_path: Path):
+    from tests.e2e.test_operator_errors_e2e import closed_port
+
+    database = tmp_path / "trivia.db"
+    assert (await cli("import", str(SEED_PAGE), database=database))[0] == 0
+    port = closed_port()
+    code, _, err = await cli(
+        "sync", database=database, DISCORD_TOKEN="t", DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10"
+    )
+    assert code == 69  # EX_UNAVAILABLE
+    assert (
+        err
+        == f"error: cannot reach Discord at http://127.0.0.1:{port}/api/v10/gateway: connection refused; try again later\n"
+    )
