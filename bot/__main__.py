@@ -453,7 +453,7 @@ async def _open_and_close(database: Path) -> None:
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
-        return f"no answer within {PROBE_TIMEOUT_SECONDS:.0f} s"
+        return f"no answer within {PROBE_TIMEOUT_SECONDS:g} s"
     if isinstance(error, aiohttp.ClientConnectorError):
         cause = error.os_error
         if isinstance(cause, socket.gaierror):

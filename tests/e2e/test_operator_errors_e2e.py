@@ -89,3 +89,38 @@ async def test_gateway_refusals_exit_with_a_config_error(
         assert "database closed" in bot.text  # shut down cleanly all the same
     finally:
         await bot.kill()
+
+
+async def test_a_host_that_never_answers_is_an_attempt_that_times_out(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """A server that accepts the connection and then says nothing must not hang the start silently."""
+    import asyncio
+    import logging
+
+    import discord
+
+    from bot import __main__ as cli_main
+
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # kept open, never answered
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setattr(cli_main, "PROBE_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    caplog.set_level(logging.WARNING, logger="bot")
+    try:
+        with pytest.raises(cli_main.CliError, match=r"no answer within 0\.2 s; try again later"):
+            await cli_main.wait_for_discord(attempts=2)
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot reach Discord at http://127.0.0.1:{port}/api/v10/gateway (attempt 1): no answer within 0.2 s; "
+        "retrying in 1 s"
+    ]
