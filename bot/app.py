@@ -19,13 +19,13 @@ from discord.ext import commands
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daily_service import DailyService
-from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
 from bot.db.store import Store
-from bot.importing import bundled_files, fingerprint, import_files
+from bot.importing import import_bundled
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
+from bot.trivia.text import plural
 from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class TriviaBot(commands.Bot):
         **options: Any,
     ) -> None:
         apply_endpoints(settings)
+        # We use no voice: without this, every start warns that PyNaCl and davey are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for permission checks; nothing privileged
         super().__init__(
@@ -129,44 +131,84 @@ class TriviaBot(commands.Bot):
     async def import_bundled_data(self) -> None:
         """Imports data/ on first start and whenever an upgrade ships different files; the content
         hash makes a repeat import harmless, the fingerprint makes it rare."""
-        files = bundled_files(self.data_dir)
-        if not files:
+        summary = await import_bundled(self.store, self.data_dir)
+        if summary is None:
             return
-        meta = MetaRepository(self.store)
-        stamp = fingerprint(files)
-        if await meta.get("bundled_data") == stamp:
-            return
-        summary = await import_files(CatalogRepository(self.store), files)
-        await meta.set("bundled_data", stamp)
         self.trivia.titles_changed()
         log.info("imported bundled data from %s: %s", self.data_dir, summary.describe())
 
     async def sync_commands_if_changed(self) -> None:
-        """Discord rate-limits command syncs hard; syncing only when definitions changed keeps restarts cheap."""
-        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
-        if guild is not None:
-            self.tree.copy_global_to(guild=guild)
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
-        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        key = f"commands:{self.application_id}:{guild.id if guild else 'global'}"
-        meta = MetaRepository(self.store)
-        if await meta.get(key) == digest:
+        """Discord rate-limits command syncs hard; syncing only when definitions changed keeps restarts cheap.
+        Copies left in a server that is no longer DEV_GUILD_ID are removed first, or members there would
+        see every command twice (the old server copy and the global one)."""
+        await self.remove_stale_guild_commands(keep=self.settings.dev_guild_id)
+        guild_id = self.settings.dev_guild_id
+        digest = self._command_digest(guild_id)
+        if await MetaRepository(self.store).get(self._sync_key(guild_id)) == digest:
             log.info("slash commands unchanged; not syncing")
             self.commands_synced = False
             return
         try:
-            synced = await self.tree.sync(guild=guild)
-        except discord.HTTPException:
-            log.exception("could not sync slash commands; they will be retried on the next start")
-            return
-        await meta.set(key, digest)
+            await self.sync_commands(guild_id)
+        except discord.HTTPException as error:
+            log.error("could not sync slash commands (%s); they will be retried on the next start", error)
+
+    async def sync_commands(self, guild_id: int | None, *, clear: bool = False) -> int:
+        """Pushes the commands to one server (guild_id) or globally, or with `clear` removes them there;
+        records what that scope now holds, so the next start knows. Returns how many it holds."""
+        guild = discord.Object(guild_id) if guild_id else None
+        meta = MetaRepository(self.store)
+        if clear:
+            assert self.application_id is not None
+            if guild_id:
+                await self.http.bulk_upsert_guild_commands(self.application_id, guild_id, [])
+            else:
+                await self.http.bulk_upsert_global_commands(self.application_id, [])
+            await meta.delete(self._sync_key(guild_id))
+            log.info("removed the slash commands from %s", f"guild {guild_id}" if guild_id else "global scope")
+            return 0
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        await meta.set(self._sync_key(guild_id), self._command_digest(guild_id))
         self.commands_synced = True
-        where = f"guild {guild.id}" if guild else "all guilds (global commands can take a while to appear)"
-        log.info("synced %d slash commands to %s", len(synced), where)
+        where = f"guild {guild_id}" if guild_id else "all guilds (global commands can take a while to appear)"
+        log.info("synced %s to %s", plural(len(synced), "slash command"), where)
+        return len(synced)
+
+    async def remove_stale_guild_commands(self, keep: int | None) -> None:
+        """Every server we synced a copy to is remembered (its key in meta); all but `keep` are emptied."""
+        meta = MetaRepository(self.store)
+        prefix = self._sync_key(None).removesuffix("global")
+        for key in await meta.keys_with_prefix(prefix):
+            scope = key.removeprefix(prefix)
+            if not scope.isdigit() or int(scope) == keep:
+                continue
+            assert self.application_id is not None
+            try:
+                await self.http.bulk_upsert_guild_commands(self.application_id, int(scope), [])
+            except (discord.Forbidden, discord.NotFound):
+                log.warning("could not remove the old slash commands from guild %s (the bot left it?)", scope)
+            except discord.HTTPException as error:
+                log.error("could not remove old slash commands from guild %s (%s); retrying next start", scope, error)
+                continue
+            else:
+                log.info("removed the slash commands copied to guild %s (DEV_GUILD_ID is no longer that)", scope)
+            await meta.delete(key)
+
+    def _sync_key(self, guild_id: int | None) -> str:
+        return f"commands:{self.application_id}:{guild_id or 'global'}"
+
+    def _command_digest(self, guild_id: int | None) -> str:
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        log.info("logged in as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+        log.info("logged in as %s (%s) in %s", self.user, self.user.id, plural(len(self.guilds), "server"))
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_interaction_error(interaction, error)

@@ -12,7 +12,9 @@ from dotenv import dotenv_values
 
 from bot.trivia.ratelimit import parse_rate
 
-DEFAULT_DATABASE_PATH = Path("var/trivia.db")
+# The checkout's var/ folder, wherever the bot is started from (a cron job, a unit without WorkingDirectory).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "trivia.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -34,13 +36,14 @@ class Settings:
     submission_cooldown_seconds: float = 60.0
     extra_extensions: tuple[str, ...] = ()
     lookup_rate: tuple[int, float] = (5, 30.0)
+    env_file: Path | None = None  # the .env file read, if any (logged at start)
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
         if not self.discord_token:
             raise ConfigError(
                 "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token there "
-                "(README, 'Create the bot in the Discord developer portal')."
+                "(README, 'Create the bot and invite it')."
             )
         return self.discord_token
 
@@ -96,13 +99,34 @@ def _url(values: Mapping[str, str | None], name: str, schemes: tuple[str, ...]) 
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike[str] | None = ".env"
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: str | os.PathLike[str] | None = ".env",
+    *,
+    env_file: str | os.PathLike[str] | None = None,
 ) -> Settings:
-    """Real environment variables win over `.env`, so a deployment can override a checked-in file."""
+    """Real environment variables win over the file, so a deployment can override a checked-in one.
+
+    The file is `--env-file FILE` when given (it must exist), else `.env` in the working directory if there
+    is one. A relative DATABASE_PATH written in a file is taken relative to that file's folder, so the
+    same file finds the same database from any working directory.
+    """
     values: dict[str, str | None] = {}
-    if dotenv_path is not None and Path(dotenv_path).is_file():
-        values.update(dotenv_values(dotenv_path))
-    values.update(os.environ if environ is None else environ)
+    read: Path | None = None
+    if env_file is not None:
+        read = Path(env_file)
+        if not read.is_file():
+            raise ConfigError(f"--env-file {env_file}: no such file.")
+    elif dotenv_path is not None and Path(dotenv_path).is_file():
+        read = Path(dotenv_path)
+    if read is not None:
+        try:
+            values.update(dotenv_values(read))
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read {read}: {getattr(error, 'strerror', None) or error}.") from None
+    from_file = _optional(values, "DATABASE_PATH")
+    environment = os.environ if environ is None else environ
+    # An empty variable (`DATABASE_PATH=` in a unit's Environment=) does not wipe what the file says.
+    values.update({name: value for name, value in environment.items() if value.strip()})
 
     level = (_optional(values, "LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
@@ -112,7 +136,7 @@ def load_settings(
 
     return Settings(
         discord_token=_optional(values, "DISCORD_TOKEN"),
-        database_path=Path(_optional(values, "DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        database_path=_database_path(values, environment, from_file, read),
         dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
         log_level=level,
         discord_api_base=_url(values, "DISCORD_API_BASE", ("http", "https")),
@@ -125,4 +149,17 @@ def load_settings(
         extra_extensions=tuple(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),
+        env_file=read.resolve() if read is not None else None,
     )
+
+
+def _database_path(
+    values: Mapping[str, str | None], environment: Mapping[str, str], from_file: str | None, env_file: Path | None
+) -> Path:
+    raw = _optional(values, "DATABASE_PATH")
+    if raw is None:
+        return DEFAULT_DATABASE_PATH
+    path = Path(raw).expanduser()
+    if env_file is not None and _optional(environment, "DATABASE_PATH") is None and raw == from_file:
+        return path if path.is_absolute() else env_file.resolve().parent / path
+    return path

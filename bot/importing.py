@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.db.catalog import CatalogRepository
+from bot.db.meta import MetaRepository
 from bot.db.models import ImportSummary
+from bot.db.store import Store
 from bot.trivia.catalog_formats import parse_csv, parse_json
 from bot.trivia.errors import ImportFormatError
 from bot.trivia.page_format import READER_VERSION, parse_page
 from bot.trivia.records import FilmRecord
 
+log = logging.getLogger(__name__)
 CATALOG_SUFFIXES = (".json", ".csv", ".txt", ".page")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -66,10 +70,35 @@ def bundled_files(folder: Path) -> list[Path]:
 
 
 def fingerprint(paths: Iterable[Path]) -> str:
-    """Changes when a bundled file is added or edited, or when the page reader reads pages differently,
-    so an upgrade imports what it ships and corrects what an older reading got wrong."""
+    """Changes when a bundled file is added or edited (or becomes readable), or when the page reader reads
+    pages differently, so an upgrade imports what it ships and corrects what an older reading got wrong."""
     digest = hashlib.sha256(f"page-reader:{READER_VERSION}".encode())
     for path in paths:
         digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as error:
+            digest.update(f"unreadable: {error.errno}".encode())
     return digest.hexdigest()
+
+
+async def import_bundled(store: Store, folder: Path) -> ImportSummary | None:
+    """Imports `folder` (data/) into a new database and again whenever its files change; None when there
+    was nothing new. Unlike `import`, a bad file here is logged and skipped: the admin dropped it in
+    data/, and the bot should still start with the rest."""
+    files = bundled_files(folder)
+    if not files:
+        return None
+    meta = MetaRepository(store)
+    stamp = fingerprint(files)
+    if await meta.get("bundled_data") == stamp:
+        return None
+    films: list[FilmRecord] = []
+    for path in files:
+        try:
+            films.extend(read_catalog_file(path))
+        except ImportFormatError as error:
+            log.warning("skipped bundled file %s (fix it and restart to import it)", error)
+    summary = await CatalogRepository(store).import_films(films)
+    await meta.set("bundled_data", stamp)
+    return summary

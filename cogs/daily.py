@@ -15,6 +15,7 @@ from bot.daily_service import CHANNEL_DELETED, ScheduleView
 from bot.db.daily import ClaimedPost
 from bot.faults import failpoint
 from bot.trivia.schedule import suggest_timezones
+from bot.trivia.text import plural
 from cogs.fact_card import fact_embed, fact_view, safe
 from cogs.paginator import send_pages
 from cogs.shared import POST_PERMISSIONS, ensure_bot_can_post, film_choices
@@ -53,7 +54,7 @@ class ForgetDeletedButton(discord.ui.Button["discord.ui.View"]):
                 raise app_commands.MissingPermissions(["manage_guild"])
             removed = await interaction.client.daily.forget_deleted_channels(interaction.guild_id)  # type: ignore[attr-defined]
             await interaction.response.edit_message(
-                content=f"Removed {removed} schedule(s) of deleted channels.", embed=None, view=None
+                content=f"Removed {plural(removed, 'schedule')} of deleted channels.", embed=None, view=None
             )
         except Exception as error:
             await report_interaction_error(interaction, error)

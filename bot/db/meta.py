@@ -19,3 +19,11 @@ class MetaRepository:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    async def delete(self, key: str) -> None:
+        await self.store.write("DELETE FROM meta WHERE key = ?", (key,))
+
+    async def keys_with_prefix(self, prefix: str) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self.store.fetchall("SELECT key FROM meta WHERE key LIKE ? ESCAPE '\\'", (escaped + "%",))
+        return [row[0] for row in rows]

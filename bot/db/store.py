@@ -15,6 +15,11 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer release; using it with older code could corrupt it."""
 
 
 class Store:
@@ -91,7 +96,14 @@ class Store:
         )
         applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
         fresh = not applied
-        for version, name, sql in available_migrations():
+        migrations = available_migrations()
+        newest = max((version for version, _, _ in migrations), default=0)
+        if applied and max(applied) > newest:
+            raise SchemaTooNew(
+                f"{self.path} has schema version {max(applied)} but this release knows only up to {newest}: "
+                "a newer release of Film Trivia Bot wrote it; install that release (git pull) or restore a backup"
+            )
+        for version, name, sql in migrations:
             if version in applied:
                 continue
             log.info("applying migration %04d_%s", version, name)

@@ -67,3 +67,8 @@ def fold(text: str) -> str:
     if not text.isascii():  # most text is ASCII and needs no decomposition at all
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """ "1 film", "2 films": counts shown to people read as English."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"

@@ -176,7 +176,7 @@ class Fault:
             response.headers["X-RateLimit-Scope"] = "user"
             response.headers["Via"] = "1.1 google"  # discord.py reads a 429 without it as a Cloudflare ban
             return response
-        codes = {403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}
+        codes = {401: (0, "401: Unauthorized"), 403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}
         code, message = codes.get(self.status, (0, "Server error"))
         return json_response({"message": message, "code": code}, status=self.status)
 
@@ -198,6 +198,7 @@ class DiscordStandIn:
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" or guild id) -> commands
         self.created_messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages really created
         self.identified = asyncio.Event()
+        self.refuse_identify: int | None = None  # a close code (4004, 4013, 4014) to answer IDENTIFY with
         self.identifies = 0
         self.resumes = 0
         self._state_changed = asyncio.Event()
@@ -442,6 +443,8 @@ class DiscordStandIn:
             op = payload.get("op")
             if op == 1:
                 await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2 and self.refuse_identify is not None:
+                await socket.close(code=self.refuse_identify, message=b"refused by the stand-in")
             elif op == 2:
                 await self._identify(socket)
             elif op == 6:  # RESUME: the session goes on where it stopped

@@ -189,7 +189,7 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     assert "belong to whoever ran the command" in stranger.content
     removed = await standin.interact(standin.button(guild, button["custom_id"], member=admin, message=listed.message))
     assert removed.type == 7
-    assert removed.content == "Removed 1 schedule(s) of deleted channels."
+    assert removed.content == "Removed 1 schedule of deleted channels."
     assert [v.schedule.channel_id for v in await bot.daily.list(int(guild.id))] == [int(kept)]
 
     other = standin.add_guild("Other")

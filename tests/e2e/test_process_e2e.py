@@ -60,6 +60,7 @@ async def test_the_bot_process_serves_trivia_and_shuts_down_cleanly_on_sigterm(s
         assert "received SIGTERM; shutting down" in rest
         assert "database closed" in rest
         assert "Traceback" not in "".join(log) + rest
+        assert "voice will NOT be supported" not in "".join(log)  # we use no voice: no warning about it
     finally:
         if process.returncode is None:
             process.kill()
