@@ -6,6 +6,8 @@ SubmissionService; this module turns Discord interactions into its calls and its
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -14,8 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import report_interaction_error
+from bot.app import SHUTDOWN_GRACE_SECONDS, report_interaction_error
+from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
+from bot.faults import failpoint
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODAL_TITLE_LIMIT = 45
+OUTBOX_POLL_SECONDS = 30.0  # retries fall due on the clock; new side effects wake the loop at once
 DECIDED_COLOUR = {"approved": discord.Colour.green(), "rejected": discord.Colour.red()}
 REVIEW_ACTIONS = {
     "approve": ("Approve", discord.ButtonStyle.success),
@@ -165,8 +170,6 @@ class SubmitModal(discord.ui.Modal):
             f"review ({queue}). You'll get a DM when the moderators decide.",
             ephemeral=True,
         )
-        cog: Submissions = bot.get_cog("Submissions")  # type: ignore[assignment]
-        await cog.post_for_review(submission)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report_interaction_error(interaction, error)
@@ -233,12 +236,28 @@ class Submissions(commands.Cog):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
+        self._delivering = asyncio.Lock()
+        self._delivery: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
+        self._delivery = asyncio.create_task(self._deliver_forever(), name="outbox-delivery")
 
     async def cog_unload(self) -> None:
+        """A delivery under way finishes first (so a message sent is also recorded), then the loop stops;
+        whatever is left stays in the outbox for the next start."""
         self.bot.remove_dynamic_items(ReviewButton)
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                await self._delivering.acquire()
+        except TimeoutError:
+            log.warning("an outbox delivery was still running at shutdown; it will be retried at the next start")
+        else:
+            self._delivering.release()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
 
     @app_commands.command(name="trivia-submit", description="Submit a behind-the-scenes fact for review")
     @app_commands.describe(film="The film's title; a film not in the catalog can be proposed")
@@ -296,50 +315,101 @@ class Submissions(commands.Cog):
 
     # --- what happens around a submission and a decision ---------------------------------------------
 
-    async def post_for_review(self, submission: Submission) -> None:
-        settings = await self.bot.submissions.settings(submission.guild_id)
-        if settings.review_channel_id is None:
-            return
-        try:
-            _, waiting = await self.bot.submissions.next_pending(submission.guild_id)
-            channel = self.bot.get_partial_messageable(settings.review_channel_id, guild_id=submission.guild_id)
-            message = await channel.send(
-                embed=review_embed(submission, waiting=waiting), view=review_view(submission.id)
-            )
-            await self.bot.submissions.repo.set_review_message(submission.id, channel.id, message.id)
-        except discord.HTTPException as error:
-            log.warning(
-                "guild %s: could not post submission #%s to review channel %s: %s",
-                submission.guild_id, submission.id, settings.review_channel_id, error,
-            )  # fmt: skip
-
     async def show_decision(
         self, interaction: discord.Interaction, decided: list[Submission], *, note: str | None = None
     ) -> None:
-        """The message pressed shows who decided and loses its buttons; the submitter hears by DM."""
+        """The message pressed shows who decided and loses its buttons. The review-channel copy and the
+        submitter's DM were recorded in the outbox with the decision; the delivery loop sends them."""
         embed = review_embed(decided[0]) if decided else None
         if interaction.message is not None and embed is not None:
             await interaction.response.edit_message(content=note, embed=embed, view=None)
         else:
             await interaction.response.send_message(note or "Done.", ephemeral=True)
-        for submission in decided:
-            await self._update_review_copy(submission, interaction)
-            await self._notify(submission)
 
-    async def _update_review_copy(self, submission: Submission, interaction: discord.Interaction) -> None:
-        if submission.review_message_id is None or submission.review_channel_id is None:
-            return
-        if interaction.message is not None and interaction.message.id == submission.review_message_id:
-            return
+    # --- the outbox delivery loop -------------------------------------------------------------------
+
+    async def _deliver_forever(self) -> None:
+        """Runs from cog_load to cog_unload. Woken by every recorded side effect, and every
+        OUTBOX_POLL_SECONDS for retries; no exception ends it."""
+        await self.bot.wait_until_ready()
+        wakeup = self.bot.submissions.outbox_wakeup
+        while True:
+            wakeup.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery pass failed; trying again")
+            try:
+                async with asyncio.timeout(OUTBOX_POLL_SECONDS):
+                    await wakeup.wait()
+            except TimeoutError:
+                pass
+
+    async def deliver_due(self) -> int:
+        """One pass over what is due, oldest first, one at a time (so a copy is posted before its
+        decision updates it). Returns how many were tried."""
+        async with self._delivering:
+            items = await self.bot.submissions.due_deliveries()
+            for item in items:
+                await self._deliver(item)
+            return len(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        service = self.bot.submissions
         try:
-            channel = self.bot.get_partial_messageable(submission.review_channel_id, guild_id=submission.guild_id)
-            await channel.get_partial_message(submission.review_message_id).edit(
-                embed=review_embed(submission), view=None
-            )
-        except discord.HTTPException:
-            log.info("could not update the review-channel copy of submission #%s", submission.id)
+            submission = await service.repo.get(item.submission_id)
+            if submission is None:  # pragma: no cover - submissions are never deleted
+                await service.delivered(item, "gave up: no such submission")
+            elif item.kind == REVIEW_POST:
+                await self._post_review_copy(item, submission)
+            elif item.kind == REVIEW_UPDATE:
+                await self._update_review_copy(item, submission)
+            else:
+                await self._notify(item, submission)
+        except discord.Forbidden as error:
+            # A closed DM (50007) is the member's choice: logged, done, never retried. A review channel
+            # the bot lost access to may be fixed by the admins: retried with backoff, then given up.
+            if item.kind == DECISION_DM:
+                log.info("DMs closed; member not told about submission #%s: %s", item.submission_id, error)
+                await service.delivered(item, f"not sent: DMs closed (403 {error.code})")
+            else:
+                await service.delivery_failed(item, f"403 {error.code}: {error.text}")
+        except discord.NotFound as error:
+            await service.delivery_failed(item, f"404 {error.code}: {error.text}", permanent=True)
+        except Exception as error:
+            log.warning("delivering %s of submission #%s failed", item.kind, item.submission_id, exc_info=True)
+            await service.delivery_failed(item, f"{type(error).__name__}: {error}")
 
-    async def _notify(self, submission: Submission) -> None:
+    async def _post_review_copy(self, item: OutboxItem, submission: Submission) -> None:
+        """Posted with a nonce derived from the outbox row: if the bot dies after Discord accepted
+        the message but before the id was recorded, the re-send returns the first message."""
+        assert item.channel_id is not None
+        _, waiting = await self.bot.submissions.next_pending(submission.guild_id)
+        channel = self.bot.get_partial_messageable(item.channel_id, guild_id=submission.guild_id)
+        # A submission decided before its copy went out is posted decided, without buttons.
+        view = review_view(submission.id) if submission.status == "pending" else None
+        failpoint("outbox.review_post.before_send")
+        message = await channel.send(
+            embed=review_embed(submission, waiting=waiting if view else None),
+            view=view or discord.utils.MISSING,
+            nonce=f"outbox-{item.id}",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        failpoint("outbox.review_post.sent")
+        await self.bot.submissions.review_copy_posted(item, channel.id, message.id)
+
+    async def _update_review_copy(self, item: OutboxItem, submission: Submission) -> None:
+        if submission.review_message_id is None or submission.review_channel_id is None:
+            # Its copy is not out yet (it will be posted showing the decision) or there is none.
+            await self.bot.submissions.delivered(item, "no review copy to update")
+            return
+        channel = self.bot.get_partial_messageable(submission.review_channel_id, guild_id=submission.guild_id)
+        await channel.get_partial_message(submission.review_message_id).edit(
+            embed=review_embed(submission), view=None, allowed_mentions=discord.AllowedMentions.none()
+        )
+        await self.bot.submissions.delivered(item)
+
+    async def _notify(self, item: OutboxItem, submission: Submission) -> None:
         guild = self.bot.get_guild(submission.guild_id)
         where = f" in **{safe(guild.name)}**" if guild else ""
         if submission.status == "approved":
@@ -351,11 +421,11 @@ class Submissions(commands.Cog):
             text = f"Your fact about **{safe(submission.film_label)}** was not accepted{where}."
             if submission.reason:
                 text += f"\nReason: {safe(submission.reason)}"
-        try:
-            dm = await self.bot.create_dm(discord.Object(submission.member_id))
-            await dm.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as error:  # closed DMs are the member's choice, not an error
-            log.info("could not DM member %s about submission #%s: %s", submission.member_id, submission.id, error)
+        dm = await self.bot.create_dm(discord.Object(submission.member_id))
+        failpoint("outbox.decision_dm.before_send")
+        await dm.send(text[:2000], nonce=f"outbox-{item.id}", allowed_mentions=discord.AllowedMentions.none())
+        failpoint("outbox.decision_dm.sent")
+        await self.bot.submissions.delivered(item)
 
 
 async def setup(bot: TriviaBot) -> None:
