@@ -48,6 +48,19 @@ def apply_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+class TriviaTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Discord hides server-only commands in DMs, but a hand-made payload can still send one;
+        refused here, once, instead of by an assert in every command."""
+        command = interaction.command
+        root = getattr(command, "root_parent", None) or command
+        if interaction.guild_id is None and getattr(root, "guild_only", False):
+            if interaction.type is discord.InteractionType.autocomplete:
+                return False
+            raise app_commands.NoPrivateMessage()
+        return True
+
+
 class TriviaBot(commands.Bot):
     def __init__(
         self,
@@ -67,6 +80,7 @@ class TriviaBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=TriviaTree,
             **options,
         )
         self.settings = settings
@@ -221,6 +235,16 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, app_commands.MissingPermissions):
         needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
         return f"You need the **{needed}** permission to do that."
+    if isinstance(error, app_commands.TransformerError):
+        # Only a hand-made payload gets here: Discord's own pickers offer this server's channels and roles.
+        kind = {
+            discord.AppCommandOptionType.channel: "channel",
+            discord.AppCommandOptionType.role: "role",
+            discord.AppCommandOptionType.user: "member",
+        }.get(error.type)
+        if kind:
+            return f"That {kind} is not one I can use: pick a {kind} of this server."
+        return "That value does not fit this option; pick one of the suggestions."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That only works in a server, not in direct messages."
     if isinstance(error, app_commands.CommandOnCooldown):

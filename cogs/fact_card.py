@@ -12,6 +12,7 @@ import discord
 
 from bot.app import report_interaction_error
 from bot.trivia.display import FactCard
+from bot.trivia.errors import check_row_id
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
 # Discord's limits; an embed over any of them is rejected whole.
@@ -79,6 +80,7 @@ class AnotherFactButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
+            check_row_id(self.film_id, "film")
             interaction.client.lookup_limit.hit(interaction.user.id)  # type: ignore[attr-defined]
             shown = await interaction.client.trivia.pick(  # type: ignore[attr-defined]
                 self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id

@@ -21,7 +21,7 @@ from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
 from bot.faults import failpoint
 from bot.submission_service import Reviewer, Target
-from bot.trivia.errors import TriviaError
+from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post
@@ -103,6 +103,7 @@ class ReviewButton(
             cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
             if interaction.guild_id is None:
                 raise TriviaError("Review buttons only work in the server the submission was made in.")
+            check_row_id(self.submission_id, "submission")
             service = bot_of(interaction).submissions
             reviewer = reviewer_from(interaction)
             await service.require_reviewer(interaction.guild_id, reviewer)
