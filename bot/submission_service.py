@@ -14,7 +14,7 @@ from bot.clock import Clock, system_clock
 from bot.db.outbox import OutboxItem, OutboxRepository
 from bot.db.store import Store
 from bot.db.submissions import Draft, GuildSettings, NoSuchSubmission, Submission, SubmissionRepository
-from bot.trivia.errors import AmbiguousFilm, EmptyCatalog, FilmNotFound
+from bot.trivia.errors import MAX_ROW_ID, AmbiguousFilm, EmptyCatalog, FilmNotFound, TriviaError
 from bot.trivia.submissions import (
     NotAReviewer,
     check_member_limits,
@@ -81,6 +81,13 @@ class SubmissionService:
         except AmbiguousFilm:
             raise
         return Target(entry.film_id, entry.label)
+
+    async def film_target(self, film_id: int) -> Target:
+        """The film a submission form was opened for (its id came back in the form's custom_id)."""
+        film = await self.trivia.catalog.film(film_id) if 0 < film_id <= MAX_ROW_ID else None
+        if film is None:
+            raise TriviaError("That film is not in the catalog any more. Open the form again with /trivia-submit.")
+        return Target(film.id, film.label)
 
     async def precheck(self, guild_id: int, member_id: int) -> None:
         """Refuses before the form opens, so a member never writes a fact that could not be taken.

@@ -22,6 +22,7 @@ from bot.db.submissions import Submission
 from bot.faults import failpoint
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
+from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post
@@ -121,7 +122,7 @@ class ReviewButton(
                     raise TriviaError(
                         f"Submission #{submission.id} was already {submission.status} by {submission.reviewer_name}."
                     )
-                modal = EditModal(submission) if self.action == "edit" else RejectModal(submission)
+                modal = edit_form(submission) if self.action == "edit" else reject_form(submission)
                 await interaction.response.send_modal(modal)
         except Exception as error:
             await report_interaction_error(interaction, error)
@@ -131,100 +132,109 @@ def review_view(submission_id: int) -> discord.ui.View:
     return static_view(*(ReviewButton(action, submission_id) for action in REVIEW_ACTIONS))
 
 
-class SubmitModal(discord.ui.Modal):
-    def __init__(self, target: Target) -> None:
-        title = f"Propose “{target.label}”" if target.proposed else f"A fact about {target.label}"
-        super().__init__(title=clip(title, MODAL_TITLE_LIMIT), timeout=1800)
-        self.target = target
-        self.fact = discord.ui.TextInput(
+# --- forms -----------------------------------------------------------------------------------------
+# Every form carries what it is about in its custom_id (as review buttons do) and is stopped before it
+# is sent, so discord.py keeps nothing: its submission is routed by the Submissions cog's
+# on_interaction listener, the same way before and after a restart. A form opened before a restart is
+# still taken when it is sent afterwards.
+
+SUBMIT_FORM = re.compile(r"submit:(?:film:(?P<film>[0-9]{1,19})|new)")
+EDIT_FORM = re.compile(r"review-edit:(?P<id>[0-9]{1,19})")
+REJECT_FORM = re.compile(r"review-reject:(?P<id>[0-9]{1,19})")
+
+
+def stateless(modal: discord.ui.Modal) -> discord.ui.Modal:
+    modal.stop()  # send_modal keeps only unfinished modals; this one is answered by its custom_id
+    return modal
+
+
+def submit_form(target: Target) -> discord.ui.Modal:
+    """A proposal carries its title in a prefilled field (custom_ids are short); a film, its id."""
+    title = f"Propose “{target.label}”" if target.proposed else f"A fact about {target.label}"
+    custom_id = "submit:new" if target.proposed else f"submit:film:{target.film_id}"
+    modal = discord.ui.Modal(title=clip(title, MODAL_TITLE_LIMIT), custom_id=custom_id)
+    modal.add_item(
+        discord.ui.TextInput(
             label="The fact",
+            custom_id="fact",
             style=discord.TextStyle.paragraph,
             min_length=MIN_FACT,
             max_length=MAX_FACT,
             placeholder="What happened behind the scenes?",
         )
-        self.source = discord.ui.TextInput(
-            label="Source (optional)", required=False, max_length=MAX_SOURCE, placeholder="A link, a book, an interview"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Source (optional)",
+            custom_id="source",
+            required=False,
+            max_length=MAX_SOURCE,
+            placeholder="A link, a book, an interview",
         )
-        self.add_item(self.fact)
-        self.add_item(self.source)
-        self.year: discord.ui.TextInput[Any] | None = None
-        if target.proposed:
-            self.year = discord.ui.TextInput(label="Release year of the film", min_length=4, max_length=4)
-            self.add_item(self.year)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        bot = bot_of(interaction)
-        submission, ahead = await bot.submissions.submit(
-            guild_id=interaction.guild_id,
-            member_id=interaction.user.id,
-            member_name=interaction.user.display_name,
-            target=self.target,
-            text=self.fact.value,
-            source=self.source.value or None,
-            year=self.year.value if self.year else None,
+    )
+    if target.proposed:
+        modal.add_item(
+            discord.ui.TextInput(label="Release year of the film", custom_id="year", min_length=4, max_length=4)
         )
-        queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
-        await interaction.response.send_message(
-            f"Thanks! Submission **#{submission.id}** about **{safe(submission.film_label)}** is waiting for "
-            f"review ({queue}). You'll get a DM when the moderators decide.",
-            ephemeral=True,
+        modal.add_item(
+            discord.ui.TextInput(label="Film title", custom_id="title", default=target.label, max_length=MAX_TITLE)
         )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    return stateless(modal)
 
 
-class EditModal(discord.ui.Modal):
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(title=clip(f"Edit and approve #{submission.id}", MODAL_TITLE_LIMIT), timeout=1800)
-        self.submission_id = submission.id
-        self.fact = discord.ui.TextInput(
+def edit_form(submission: Submission) -> discord.ui.Modal:
+    modal = discord.ui.Modal(
+        title=clip(f"Edit and approve #{submission.id}", MODAL_TITLE_LIMIT), custom_id=f"review-edit:{submission.id}"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
             label="The fact",
+            custom_id="fact",
             style=discord.TextStyle.paragraph,
             default=submission.text,
             min_length=MIN_FACT,
             max_length=MAX_FACT,
         )
-        self.film = discord.ui.TextInput(label="Film", default=clip(submission.film_label, 100), max_length=200)
-        self.add_item(self.fact)
-        if not submission.proposes_film:
-            self.add_item(self.film)
-        self.original_film = submission.film_label
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        film = self.film.value if self.film.value and self.film.value != self.original_film else None
-        decided = await bot_of(interaction).submissions.approve(
-            self.submission_id, interaction.guild_id, reviewer_from(interaction), text=self.fact.value, film_query=film
+    )
+    if not submission.proposes_film:
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Film", custom_id="film", default=clip(submission.film_label, 100), max_length=MAX_TITLE
+            )
         )
-        cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
-        await cog.show_decision(interaction, [decided])
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    return stateless(modal)
 
 
-class RejectModal(discord.ui.Modal):
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(title=clip(f"Reject #{submission.id}", MODAL_TITLE_LIMIT), timeout=1800)
-        self.submission_id = submission.id
-        self.reason = discord.ui.TextInput(
-            label="Reason (sent to the member)", style=discord.TextStyle.paragraph, max_length=MAX_REASON
+def reject_form(submission: Submission) -> discord.ui.Modal:
+    modal = discord.ui.Modal(
+        title=clip(f"Reject #{submission.id}", MODAL_TITLE_LIMIT), custom_id=f"review-reject:{submission.id}"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Reason (sent to the member)",
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_REASON,
         )
-        self.add_item(self.reason)
+    )
+    return stateless(modal)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        decided = await bot_of(interaction).submissions.reject(
-            self.submission_id, interaction.guild_id, reviewer_from(interaction), self.reason.value
-        )
-        cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
-        await cog.show_decision(interaction, [decided])
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+def form_values(interaction: discord.Interaction) -> dict[str, str]:
+    """The text inputs of a submitted form by custom_id, wherever Discord nests them (rows or labels)."""
+    values: dict[str, str] = {}
+
+    def walk(components: Any) -> None:
+        for component in components or []:
+            if not isinstance(component, dict):
+                continue
+            if component.get("type") == 4 and isinstance(component.get("custom_id"), str):
+                values[component["custom_id"]] = str(component.get("value") or "")
+            walk(component.get("components"))
+            walk([component.get("component")])
+
+    walk((interaction.data or {}).get("components"))
+    return values
 
 
 class Submissions(commands.Cog):
@@ -267,7 +277,7 @@ class Submissions(commands.Cog):
         assert interaction.guild_id is not None
         await self.bot.submissions.precheck(interaction.guild_id, interaction.user.id)
         target = await self.bot.submissions.target(film)
-        await interaction.response.send_modal(SubmitModal(target))
+        await interaction.response.send_modal(submit_form(target))
 
     @submit.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -313,6 +323,76 @@ class Submissions(commands.Cog):
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+
+    # --- forms, routed by their custom_id ----------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        routes = ((SUBMIT_FORM, self._submit_form), (EDIT_FORM, self._edit_form), (REJECT_FORM, self._reject_form))
+        for pattern, handler in routes:
+            match = pattern.fullmatch(custom_id)
+            if match:
+                try:
+                    if interaction.guild_id is None:
+                        raise app_commands.NoPrivateMessage()
+                    await handler(interaction, match, form_values(interaction))
+                except Exception as error:
+                    await report_interaction_error(interaction, error)
+                return
+
+    async def _submit_form(
+        self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        service = self.bot.submissions
+        if match["film"]:
+            target = await service.film_target(int(match["film"]))
+        else:  # the title as the member left it; a film that joined the catalog meanwhile is found
+            target = await service.target(values.get("title", ""))
+        submission, ahead = await service.submit(
+            guild_id=interaction.guild_id,
+            member_id=interaction.user.id,
+            member_name=interaction.user.display_name,
+            target=target,
+            text=values.get("fact", ""),
+            source=values.get("source") or None,
+            year=values.get("year"),
+        )
+        queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
+        await interaction.response.send_message(
+            f"Thanks! Submission **#{submission.id}** about **{safe(submission.film_label)}** is waiting for "
+            f"review ({queue}). You'll get a DM when the moderators decide.",
+            ephemeral=True,
+        )
+
+    async def _edit_form(self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]) -> None:
+        assert interaction.guild_id is not None
+        submission_id = check_row_id(int(match["id"]), "submission")
+        current = await self.bot.submissions.repo.get(submission_id)
+        film = values.get("film") or None
+        if current is not None and film == clip(current.film_label, 100):
+            film = None  # left as prefilled
+        decided = await self.bot.submissions.approve(
+            submission_id,
+            interaction.guild_id,
+            reviewer_from(interaction),
+            text=values.get("fact", ""),
+            film_query=film,
+        )
+        await self.show_decision(interaction, [decided])
+
+    async def _reject_form(
+        self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        submission_id = check_row_id(int(match["id"]), "submission")
+        decided = await self.bot.submissions.reject(
+            submission_id, interaction.guild_id, reviewer_from(interaction), values.get("reason", "")
+        )
+        await self.show_decision(interaction, [decided])
 
     # --- what happens around a submission and a decision ---------------------------------------------
 
