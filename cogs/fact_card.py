@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.app import report_interaction_error
+from bot.app import admit, report_interaction_error
 from bot.trivia.display import FactCard
 from bot.trivia.errors import check_row_id
 
@@ -77,6 +77,9 @@ class AnotherFactButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnotherFactButton:
         return cls(int(match["film_id"]), reply=bool(match["reply"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SHUTDOWN_GRACE_SECONDS, report_interaction_error
+from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error
 from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
 from bot.faults import failpoint
@@ -98,6 +98,9 @@ class ReviewButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
@@ -335,6 +338,8 @@ class Submissions(commands.Cog):
         for pattern, handler in routes:
             match = pattern.fullmatch(custom_id)
             if match:
+                if not await admit(interaction):
+                    return
                 try:
                     if interaction.guild_id is None:
                         raise app_commands.NoPrivateMessage()
