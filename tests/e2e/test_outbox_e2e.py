@@ -31,19 +31,12 @@ MODERATOR = MEMBER_PERMISSIONS | MANAGE_MESSAGES
 MEMBER_ID = "1200000000000000077"
 
 
-async def prepare(database: Path, guild: Guild, *, review_channel: str | None, submitted: bool) -> None:
-    """The catalog, the review channel setting and, for decision tests, one waiting submission."""
+async def prepare(database: Path, guild: Guild, review_channel: str) -> None:
+    """The catalog and the server's review channel, before the bot first starts."""
     store = await Store.open(database)
     try:
         await import_files(CatalogRepository(store), [SEED_PAGE])
-        service = SubmissionService(store, TriviaService(store))
-        if review_channel is not None:
-            await service.set_review_channel(int(guild.id), int(review_channel))
-        if submitted:
-            await service.submit(
-                guild_id=int(guild.id), member_id=int(MEMBER_ID), member_name="Fan",
-                target=await service.target("mask"), text=FACT, source=None,
-            )  # fmt: skip
+        await SubmissionService(store, TriviaService(store)).set_review_channel(int(guild.id), int(review_channel))
     finally:
         await store.close()
 
@@ -108,77 +101,64 @@ async def interaction_to_a_dying_bot(standin: DiscordStandIn, payload: dict[str,
 
 
 @pytest.mark.parametrize(
-    "failpoint", ["submission.created", "outbox.review_post.before_send", "outbox.review_post.sent"]
+    ("submit_kill", "decide_kill"),
+    [("submission.created", "submission.decided"), ("outbox.review_post.sent", "outbox.decision_dm.sent")],
+    ids=["killed-after-commit", "killed-after-send"],
 )
-async def test_a_review_copy_pending_at_a_crash_is_posted_once_after_the_restart(
-    standin: DiscordStandIn, bot_process: BotProcess, tmp_path: Path, failpoint: str
+async def test_side_effects_pending_at_a_crash_are_delivered_once_after_the_restart(
+    standin: DiscordStandIn, bot_process: BotProcess, tmp_path: Path, submit_kill: str, decide_kill: str
 ):
+    """Three runs of the real bot on one database: killed just after a submission (its commit, or its
+    review copy reaching Discord), restarted and killed just after a decision (likewise for the DM),
+    restarted once more. Killed after the commit, nothing was sent yet; killed after the send, the bot
+    never recorded it and sends again with the same nonce. Either way: one copy, one DM."""
     guild = standin.add_guild()
     review_channel = guild.add_text_channel("review")
     database = tmp_path / "trivia.db"
-    await prepare(database, guild, review_channel=review_channel, submitted=False)
-    member = standin.member(name="Fan")
+    await prepare(database, guild, review_channel)
+    member = standin.member(name="Fan", user_id=MEMBER_ID)
+    moderator = standin.member(permissions=MODERATOR, name="Mod")
+    after_send = submit_kill.endswith(".sent")
 
-    await bot_process.start(failpoint)
-    modal = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
+    def tries(path: str) -> int:
+        return len(standin.posted("POST", path))
+
+    await bot_process.start(submit_kill)
+    form = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
     await interaction_to_a_dying_bot(
-        standin, standin.modal_submit(guild, modal, {"The fact": FACT}, member=member), bot_process
+        standin, standin.modal_submit(guild, form, {"The fact": FACT}, member=member), bot_process
     )
     assert_whole(database)
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
     assert outbox(database) == [("review_post", None, 0)]  # committed with the submission, not yet done
-    sent_before = len(standin.created_messages.get(review_channel, []))
-    assert sent_before == (1 if failpoint == "outbox.review_post.sent" else 0)
+    assert len(standin.created_messages.get(review_channel, [])) == (1 if after_send else 0)
 
-    def posts() -> int:
-        return len(standin.posted("POST", f"/channels/{review_channel}/messages"))
+    review_path = f"/channels/{review_channel}/messages"
+    before = tries(review_path)
+    await bot_process.start(decide_kill)  # delivers the copy, then dies after the decision
+    await standin.wait_for_request(lambda r: r.path == review_path and tries(review_path) > before, within=60)
+    press = standin.button(guild, "review:approve:1", member=moderator, message=standin.message(guild))
+    await interaction_to_a_dying_bot(standin, press, bot_process)
+    assert_whole(database)
+    kinds = [(kind, done) for kind, _, done in outbox(database)]
+    assert kinds[1:] == [("decision_dm", 0), ("review_update", 0)]  # the copy's record may or may not have landed
+    assert len(standin.dms_to(MEMBER_ID)) == (1 if after_send else 0)
 
-    tries_before = posts()
     await bot_process.start()
     await standin.wait_for_request(
-        lambda r: r.method == "POST" and r.path == f"/channels/{review_channel}/messages" and posts() > tries_before,
-        within=60,
-    )
+        lambda r: r.method == "PATCH" and r.path.startswith(review_path + "/"), within=60
+    )  # the update comes after the DM: both went out
     await bot_process.stop()  # SIGTERM: a delivery under way is recorded before the process exits
 
     (message,) = standin.created_messages[review_channel]  # exactly one copy in the channel
     assert message["embeds"][0]["title"] == "Submission #1"
-    assert message["components"], "the copy carries its review buttons"
-    assert outbox(database) == [("review_post", "sent", 1)]
+    assert message["components"], "the copy was posted with its review buttons"
+    (dm,) = standin.dms_to(MEMBER_ID)  # exactly one DM
+    assert "was approved" in dm["content"]
+    assert outbox(database) == [("review_post", "sent", 1), ("decision_dm", "sent", 1), ("review_update", "sent", 1)]
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT review_message_id FROM submissions").fetchone()[0] == int(message["id"])
-
-
-@pytest.mark.parametrize("failpoint", ["submission.decided", "outbox.decision_dm.sent"])
-async def test_a_decision_dm_pending_at_a_crash_is_sent_once_after_the_restart(
-    standin: DiscordStandIn, bot_process: BotProcess, tmp_path: Path, failpoint: str
-):
-    guild = standin.add_guild()
-    database = tmp_path / "trivia.db"
-    await prepare(database, guild, review_channel=None, submitted=True)
-    moderator = standin.member(permissions=MODERATOR, name="Mod")
-
-    await bot_process.start(failpoint)
-    press = standin.button(guild, "review:approve:1", member=moderator, message=standin.message(guild))
-    await interaction_to_a_dying_bot(standin, press, bot_process)
-    assert_whole(database)
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT status FROM submissions").fetchone()[0] == "approved"
-    assert outbox(database) == [("decision_dm", None, 0)]
-
-    dm_posts = len(standin.posted("POST", r"/channels/\d+/messages"))
-    await bot_process.start()
-    await standin.wait_for_request(
-        lambda r: r.method == "POST" and r.path == f"/channels/{standin.dm_channels.get(MEMBER_ID)}/messages"
-        and len(standin.posted("POST", r"/channels/\d+/messages")) > dm_posts,
-        within=60,
-    )  # fmt: skip
-    await bot_process.stop()
-
-    (dm,) = standin.dms_to(MEMBER_ID)  # one DM, whether or not the first process got it out
-    assert "was approved" in dm["content"]
-    assert outbox(database) == [("decision_dm", "sent", 1)]
 
 
 async def test_a_closed_dm_is_logged_and_done_not_retried(standin: DiscordStandIn, start_bot: BotFactory):
