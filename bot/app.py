@@ -285,7 +285,7 @@ def describe_error(error: BaseException) -> str | None:
         }.get(error.type)
         if kind:
             return f"That {kind} is not one I can use: pick a {kind} of this server."
-        return "That value does not fit this option; pick one of the suggestions."
+        return "That value does not fit this option; pick one Discord offers."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That only works in a server, not in direct messages."
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error
+from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error, send_ephemeral
 from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
 from bot.faults import failpoint
@@ -223,6 +223,14 @@ def reject_form(submission: Submission) -> discord.ui.Modal:
     return stateless(modal)
 
 
+def expired_form(values: dict[str, str]) -> str:
+    kept = [value.replace("```", "` ` `") for value in values.values() if value.strip()]
+    text = "That form was opened before the bot restarted and can't be taken any more; please open it again."
+    if kept:
+        text += " Here is what you wrote, to paste into it:" + "".join(f"\n```\n{value}\n```" for value in kept)
+    return text
+
+
 def form_values(interaction: discord.Interaction) -> dict[str, str]:
     """The text inputs of a submitted form by custom_id, wherever Discord nests them (rows or labels)."""
     values: dict[str, str] = {}
@@ -347,6 +355,10 @@ class Submissions(commands.Cog):
                 except Exception as error:
                     await report_interaction_error(interaction, error)
                 return
+        # Every form this bot sends is routed above. Anything else was opened under an older version,
+        # whose forms lived in the memory of a process that is gone: the member gets their text back.
+        if await admit(interaction):
+            await send_ephemeral(interaction, expired_form(form_values(interaction)))
 
     async def _submit_form(
         self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]

@@ -97,3 +97,17 @@ async def test_a_form_sent_from_a_dm_is_refused(standin: DiscordStandIn, start_b
     assert reply.ephemeral
     assert "only works in a server" in reply.content
     assert await bot.submissions.repo.listing(status=None, guild_id=None) == []
+
+
+async def test_a_form_from_before_forms_were_routed_hands_the_text_back(standin: DiscordStandIn, start_bot: BotFactory):
+    """A form an older version opened (discord.py's random custom_id, kept only in that process)."""
+    guild = standin.add_guild()
+    bot = await start_bot()
+    member = standin.member()
+    form = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
+    old = type(form)(form.type, {**form.data, "custom_id": "3f2a9c0e5b7d41e8a6c4f0b2d9e7a1c3"})
+    reply = await standin.interact(standin.modal_submit(guild, old, {"The fact": FACT}, member=member))
+    assert reply.ephemeral
+    assert "opened before the bot restarted" in reply.content
+    assert f"```\n{FACT}\n```" in reply.content
+    assert await bot.submissions.repo.listing(status=None, guild_id=None) == []
