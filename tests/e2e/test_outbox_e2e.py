@@ -254,3 +254,26 @@ async def test_a_decision_before_its_copy_goes_out_posts_the_copy_decided(
         ("decision_dm", "sent"),
         ("review_update", "no review copy to update"),
     ]
+
+
+async def test_the_delivery_loop_survives_a_failing_pass(standin: DiscordStandIn, start_bot: BotFactory):
+    """Any exception in a pass (here the store read failing once) is logged; the loop goes on."""
+    guild = standin.add_guild()
+    review_channel = guild.add_text_channel("review")
+    bot = await start_bot()
+    await bot.submissions.set_review_channel(int(guild.id), int(review_channel))
+    failed = asyncio.Event()
+    real_due = bot.submissions.due_deliveries
+
+    async def failing_once() -> Any:
+        if not failed.is_set():
+            failed.set()
+            raise sqlite3.OperationalError("database is locked")
+        return await real_due()
+
+    bot.submissions.due_deliveries = failing_once  # type: ignore[method-assign]
+    bot.submissions.outbox_wakeup.set()
+    await failed.wait()
+    await submit(standin, guild, standin.member(name="Fan"))
+    await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{review_channel}/messages")
+    assert len(standin.created_messages[review_channel]) == 1
