@@ -62,9 +62,6 @@ class InFlight:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def __len__(self) -> int:
-        return sum(1 for task in self._tasks if not task.done())
-
     async def drain(self, grace: float) -> int:
         """Waits (at most `grace` seconds) until none is running; returns how many still are."""
         loop = asyncio.get_running_loop()

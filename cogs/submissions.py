@@ -231,7 +231,7 @@ def expired_form(values: dict[str, str]) -> str:
     return text
 
 
-def form_values(interaction: discord.Interaction) -> dict[str, str]:
+def form_values(data: Any) -> dict[str, str]:
     """The text inputs of a submitted form by custom_id, wherever Discord nests them (rows or labels)."""
     values: dict[str, str] = {}
 
@@ -244,7 +244,7 @@ def form_values(interaction: discord.Interaction) -> dict[str, str]:
             walk(component.get("components"))
             walk([component.get("component")])
 
-    walk((interaction.data or {}).get("components"))
+    walk((data or {}).get("components"))
     return values
 
 
@@ -351,14 +351,14 @@ class Submissions(commands.Cog):
                 try:
                     if interaction.guild_id is None:
                         raise app_commands.NoPrivateMessage()
-                    await handler(interaction, match, form_values(interaction))
+                    await handler(interaction, match, form_values(interaction.data))
                 except Exception as error:
                     await report_interaction_error(interaction, error)
                 return
         # Every form this bot sends is routed above. Anything else was opened under an older version,
         # whose forms lived in the memory of a process that is gone: the member gets their text back.
         if await admit(interaction):
-            await send_ephemeral(interaction, expired_form(form_values(interaction)))
+            await send_ephemeral(interaction, expired_form(form_values(interaction.data)))
 
     async def _submit_form(
         self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
