@@ -269,17 +269,20 @@ class Submissions(commands.Cog):
         """A delivery under way finishes first (so a message sent is also recorded), then the loop stops;
         whatever is left stays in the outbox for the next start."""
         self.bot.remove_dynamic_items(ReviewButton)
+        acquired = False
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
-                await self._delivering.acquire()
+                acquired = await self._delivering.acquire()
         except TimeoutError:
             log.warning("an outbox delivery was still running at shutdown; it will be retried at the next start")
-        else:
-            self._delivering.release()
-        if self._delivery is not None:
-            self._delivery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._delivery
+        try:  # holding the lock, so no new pass starts between here and the cancel
+            if self._delivery is not None:
+                self._delivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._delivery
+        finally:
+            if acquired:
+                self._delivering.release()
 
     @app_commands.command(name="trivia-submit", description="Submit a behind-the-scenes fact for review")
     @app_commands.describe(film="The film's title; a film not in the catalog can be proposed")

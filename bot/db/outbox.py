@@ -57,9 +57,6 @@ class OutboxRepository:
         )
         return [OutboxItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
-    async def review_post_waiting(self, submission_id: int) -> bool:
-        return await review_post_waiting(self.store.conn, submission_id)
-
     async def done(self, item: OutboxItem, now: datetime, outcome: str) -> None:
         await self.store.write(
             "UPDATE outbox SET done_at = ?, outcome = ?, attempts = attempts + 1 WHERE id = ? AND done_at IS NULL",
