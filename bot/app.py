@@ -32,9 +32,8 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-# discord.py's names for the tasks that answer interactions (commands, buttons, modals).
-INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal")
 SHUTDOWN_GRACE_SECONDS = 5.0
+RESTARTING = "The bot is restarting; try again in a few seconds."
 MESSAGE_LIMIT = 2000  # Discord refuses longer message content
 APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
@@ -46,6 +45,64 @@ def apply_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_base
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class InFlight:
+    """The interactions being answered, tracked by the task answering each (whatever discord.py names
+    it), so shutdown waits for exactly those. Every entry point (the command tree, buttons, views,
+    forms) calls `admit` first."""
+
+    def __init__(self) -> None:
+        self.accepting = True
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def enter(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, grace: float) -> int:
+        """Waits (at most `grace` seconds) until none is running; returns how many still are."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        current = asyncio.current_task()
+        while True:
+            running = [task for task in self._tasks if task is not current and not task.done()]
+            remaining = deadline - loop.time()
+            if not running or remaining <= 0:
+                return len(running)
+            await asyncio.wait(running, timeout=remaining)
+
+
+async def admit(interaction: discord.Interaction) -> bool:
+    """Counts the interaction as under way; once shutdown has begun, refuses it with a short
+    "restarting" note instead (an autocomplete just gets no choices)."""
+    in_flight: InFlight | None = getattr(interaction.client, "in_flight", None)
+    if in_flight is None:
+        return True
+    in_flight.enter()  # a refusal is under way too: it gets its answer out before HTTP closes
+    if in_flight.accepting:
+        return True
+    if interaction.type is not discord.InteractionType.autocomplete:
+        await send_ephemeral(interaction, RESTARTING)
+    return False
+
+
+class TriviaTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command and autocomplete passes here first: counted for shutdown, and refused in a
+        DM if server-only (Discord hides those there, but a hand-made payload can still send one;
+        refused once here instead of by an assert in every command)."""
+        if not await admit(interaction):
+            return False
+        command = interaction.command
+        root = getattr(command, "root_parent", None) or command
+        if interaction.guild_id is None and getattr(root, "guild_only", False):
+            if interaction.type is discord.InteractionType.autocomplete:
+                return False
+            raise app_commands.NoPrivateMessage()
+        return True
 
 
 class TriviaBot(commands.Bot):
@@ -69,6 +126,7 @@ class TriviaBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=TriviaTree,
             **options,
         )
         self.settings = settings
@@ -85,6 +143,8 @@ class TriviaBot(commands.Bot):
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
         self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
+        self.in_flight = InFlight()
+        self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
         self.tree.on_error = self.on_app_command_error
 
     # The store and services exist from setup_hook on; before that, using one is a programming error.
@@ -214,9 +274,15 @@ class TriviaBot(commands.Bot):
         await report_interaction_error(interaction, error)
 
     async def close(self) -> None:
+        """In order: stop taking interactions (new ones are told the bot is restarting), let those under
+        way answer and write what they showed (up to `shutdown_grace` seconds), then unload the cogs
+        (the daily tick and an outbox delivery finish), close the gateway and HTTP, and last the store."""
+        self.in_flight.accepting = False
         try:
+            late = await self.in_flight.drain(self.shutdown_grace)
+            if late:
+                log.warning("shutting down with %d interaction(s) still running", late)
             await super().close()
-            await self._finish_interactions()
         finally:
             # close() runs more than once at shutdown (the signal handler, then whoever awaited
             # start()); every caller waits for the one closing of the database.
@@ -224,20 +290,6 @@ class TriviaBot(commands.Bot):
                 self._store_closing = asyncio.ensure_future(self._close_store())
             if self._store_closing is not None:
                 await asyncio.shield(self._store_closing)
-
-    async def _finish_interactions(self) -> None:
-        """The gateway is closed, so nothing new arrives; interactions already being answered get a few
-        seconds to finish (and write what they showed) before the database closes under them."""
-        current = asyncio.current_task()
-        running = [
-            task
-            for task in asyncio.all_tasks()
-            if task is not current and task.get_name().startswith(INTERACTION_TASKS) and not task.done()
-        ]
-        if running:
-            _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
-            if late:
-                log.warning("shutting down with %d interaction(s) still running", len(late))
 
     async def _close_store(self) -> None:
         store, self._store = self._store, None
@@ -263,6 +315,16 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, app_commands.MissingPermissions):
         needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
         return f"You need the **{needed}** permission to do that."
+    if isinstance(error, app_commands.TransformerError):
+        # Only a hand-made payload gets here: Discord's own pickers offer this server's channels and roles.
+        kind = {
+            discord.AppCommandOptionType.channel: "channel",
+            discord.AppCommandOptionType.role: "role",
+            discord.AppCommandOptionType.user: "member",
+        }.get(error.type)
+        if kind:
+            return f"That {kind} is not one I can use: pick a {kind} of this server."
+        return "That value does not fit this option; pick one Discord offers."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That only works in a server, not in direct messages."
     if isinstance(error, app_commands.CommandOnCooldown):

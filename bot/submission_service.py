@@ -3,15 +3,18 @@ what this returns; permissions arrive as plain facts (has Manage Messages, which
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from bot.clock import Clock, system_clock
+from bot.db.outbox import OutboxItem, OutboxRepository
 from bot.db.store import Store
 from bot.db.submissions import Draft, GuildSettings, NoSuchSubmission, Submission, SubmissionRepository
-from bot.trivia.errors import AmbiguousFilm, EmptyCatalog, FilmNotFound
+from bot.trivia.errors import MAX_ROW_ID, AmbiguousFilm, EmptyCatalog, FilmNotFound, TriviaError
 from bot.trivia.submissions import (
     NotAReviewer,
     check_member_limits,
@@ -26,6 +29,9 @@ from bot.trivia.submissions import (
 from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
+RETRY_FIRST_SECONDS = 30  # a failed delivery waits this, doubling each time...
+RETRY_MAX_SECONDS = 3600  # ...up to an hour...
+MAX_ATTEMPTS = 12  # ...and is given up (and logged) after this many tries, about seven hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,9 @@ class SubmissionService:
         cooldown_seconds: float = 60.0,
     ) -> None:
         self.repo = SubmissionRepository(store)
+        self.outbox = OutboxRepository(store)
+        # Set whenever a change records a side effect, so the delivery loop sends it at once.
+        self.outbox_wakeup = asyncio.Event()
         self.trivia = trivia
         self.clock = clock
         self.max_pending = max_pending
@@ -75,6 +84,13 @@ class SubmissionService:
         except AmbiguousFilm:
             raise
         return Target(entry.film_id, entry.label)
+
+    async def film_target(self, film_id: int) -> Target:
+        """The film a submission form was opened for (its id came back in the form's custom_id)."""
+        film = await self.trivia.catalog.film(film_id) if 0 < film_id <= MAX_ROW_ID else None
+        if film is None:
+            raise TriviaError("That film is not in the catalog any more. Open the form again with /trivia-submit.")
+        return Target(film.id, film.label)
 
     async def precheck(self, guild_id: int, member_id: int) -> None:
         """Refuses before the form opens, so a member never writes a fact that could not be taken.
@@ -110,6 +126,7 @@ class SubmissionService:
             check_submission, text=clean.text, max_pending=self.max_pending, cooldown_seconds=self.cooldown_seconds
         )
         submission = await self.repo.create(draft, self.clock(), rules)
+        self.outbox_wakeup.set()
         ahead = await self.repo.pending_count(guild_id, before=submission.id)
         log.info(
             "guild %s: submission #%s from member %s about %s",
@@ -182,7 +199,7 @@ class SubmissionService:
     async def _decide(
         self, submission_id: int, guild_id: int, reviewer: Reviewer, *, approve: bool, **changes: Any
     ) -> Submission:
-        return await self.repo.decide(
+        decided = await self.repo.decide(
             submission_id=submission_id,
             guild_id=guild_id,
             approve=approve,
@@ -191,6 +208,36 @@ class SubmissionService:
             now=self.clock(),
             **changes,
         )
+        self.outbox_wakeup.set()
+        return decided
+
+    # --- the outbox: what the delivery loop asks ------------------------------------------------------
+
+    async def due_deliveries(self) -> list[OutboxItem]:
+        return await self.outbox.due(self.clock())
+
+    async def delivered(self, item: OutboxItem, outcome: str = "sent") -> None:
+        await self.outbox.done(item, self.clock(), outcome)
+
+    async def review_copy_posted(self, item: OutboxItem, channel_id: int, message_id: int) -> None:
+        await self.outbox.review_posted(item, channel_id, message_id, self.clock())
+
+    async def delivery_failed(self, item: OutboxItem, error: str, *, permanent: bool = False) -> None:
+        """Retried with exponential backoff; given up (and logged) when it cannot succeed or has
+        failed MAX_ATTEMPTS times, so one broken channel never keeps the loop busy forever."""
+        attempt = item.attempts + 1
+        if permanent or attempt >= MAX_ATTEMPTS:
+            log.warning(
+                "giving up %s of submission #%s after %d attempt(s): %s", item.kind, item.submission_id, attempt, error
+            )
+            await self.outbox.give_up(item, error, self.clock())
+            return
+        delay = min(RETRY_FIRST_SECONDS * 2 ** (attempt - 1), RETRY_MAX_SECONDS)
+        log.info(
+            "%s of submission #%s failed (attempt %d), retrying in %d s: %s",
+            item.kind, item.submission_id, attempt, delay, error,
+        )  # fmt: skip
+        await self.outbox.retry(item, error, self.clock() + timedelta(seconds=delay))
 
     async def settings(self, guild_id: int) -> GuildSettings:
         return await self.repo.settings(guild_id)

@@ -10,8 +10,9 @@ from typing import Any
 
 import discord
 
-from bot.app import report_interaction_error
+from bot.app import admit, report_interaction_error
 from bot.trivia.display import FactCard, credit_text
+from bot.trivia.errors import check_row_id
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
 # Discord's limits; an embed over any of them is rejected whole.
@@ -77,8 +78,12 @@ class AnotherFactButton(
     ) -> AnotherFactButton:
         return cls(int(match["film_id"]), reply=bool(match["reply"]))
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
+
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
+            check_row_id(self.film_id, "film")
             interaction.client.lookup_limit.hit(interaction.user.id)  # type: ignore[attr-defined]
             shown = await interaction.client.trivia.pick(  # type: ignore[attr-defined]
                 self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id

@@ -7,6 +7,8 @@ from typing import Any
 
 import discord
 
+from bot.app import admit
+
 PAGE_CHARS = 3500  # under the 4096 description limit, with room for the footer
 PAGE_LINES = 10
 
@@ -47,6 +49,8 @@ class Pager(discord.ui.View):
         self.next.disabled = self.page >= len(self.pages) - 1
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await admit(interaction):
+            return False
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(

@@ -6,6 +6,8 @@ SubmissionService; this module turns Discord interactions into its calls and its
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -14,10 +16,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import report_interaction_error
+from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error, send_ephemeral
+from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
+from bot.faults import failpoint
 from bot.submission_service import Reviewer, Target
-from bot.trivia.errors import TriviaError
+from bot.trivia.errors import TriviaError, check_row_id
+from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODAL_TITLE_LIMIT = 45
+OUTBOX_POLL_SECONDS = 30.0  # retries fall due on the clock; new side effects wake the loop at once
 DECIDED_COLOUR = {"approved": discord.Colour.green(), "rejected": discord.Colour.red()}
 REVIEW_ACTIONS = {
     "approve": ("Approve", discord.ButtonStyle.success),
@@ -93,11 +99,15 @@ class ReviewButton(
     ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
+
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:
             cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
             if interaction.guild_id is None:
                 raise TriviaError("Review buttons only work in the server the submission was made in.")
+            check_row_id(self.submission_id, "submission")
             service = bot_of(interaction).submissions
             reviewer = reviewer_from(interaction)
             await service.require_reviewer(interaction.guild_id, reviewer)
@@ -115,7 +125,7 @@ class ReviewButton(
                     raise TriviaError(
                         f"Submission #{submission.id} was already {submission.status} by {submission.reviewer_name}."
                     )
-                modal = EditModal(submission) if self.action == "edit" else RejectModal(submission)
+                modal = edit_form(submission) if self.action == "edit" else reject_form(submission)
                 await interaction.response.send_modal(modal)
         except Exception as error:
             await report_interaction_error(interaction, error)
@@ -125,110 +135,123 @@ def review_view(submission_id: int) -> discord.ui.View:
     return static_view(*(ReviewButton(action, submission_id) for action in REVIEW_ACTIONS))
 
 
-class SubmitModal(discord.ui.Modal):
-    def __init__(self, target: Target) -> None:
-        title = f"Propose “{target.label}”" if target.proposed else f"A fact about {target.label}"
-        super().__init__(title=clip(title, MODAL_TITLE_LIMIT), timeout=1800)
-        self.target = target
-        self.fact = discord.ui.TextInput(
+# --- forms -----------------------------------------------------------------------------------------
+# Every form carries what it is about in its custom_id (as review buttons do) and is stopped before it
+# is sent, so discord.py keeps nothing: its submission is routed by the Submissions cog's
+# on_interaction listener, the same way before and after a restart. A form opened before a restart is
+# still taken when it is sent afterwards.
+
+SUBMIT_FORM = re.compile(r"submit:(?:film:(?P<film>[0-9]{1,19})|new)")
+EDIT_FORM = re.compile(r"review-edit:(?P<id>[0-9]{1,19})")
+REJECT_FORM = re.compile(r"review-reject:(?P<id>[0-9]{1,19})")
+
+
+def stateless(modal: discord.ui.Modal) -> discord.ui.Modal:
+    modal.stop()  # send_modal keeps only unfinished modals; this one is answered by its custom_id
+    return modal
+
+
+def submit_form(target: Target) -> discord.ui.Modal:
+    """A proposal carries its title in a prefilled field (custom_ids are short); a film, its id."""
+    title = f"Propose “{target.label}”" if target.proposed else f"A fact about {target.label}"
+    custom_id = "submit:new" if target.proposed else f"submit:film:{target.film_id}"
+    modal = discord.ui.Modal(title=clip(title, MODAL_TITLE_LIMIT), custom_id=custom_id)
+    modal.add_item(
+        discord.ui.TextInput(
             label="The fact",
+            custom_id="fact",
             style=discord.TextStyle.paragraph,
             min_length=MIN_FACT,
             max_length=MAX_FACT,
             placeholder="What happened behind the scenes?",
         )
-        self.source = discord.ui.TextInput(
-            label="Source (optional)", required=False, max_length=MAX_SOURCE, placeholder="A link, a book, an interview"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Source (optional)",
+            custom_id="source",
+            required=False,
+            max_length=MAX_SOURCE,
+            placeholder="A link, a book, an interview",
         )
-        self.add_item(self.fact)
-        self.add_item(self.source)
-        self.year: discord.ui.TextInput[Any] | None = None
-        if target.proposed:
-            self.year = discord.ui.TextInput(
+    )
+    if target.proposed:
+        modal.add_item(
+            discord.ui.TextInput(
                 label="Release year of the film",
+                custom_id="year",
                 min_length=4,
                 max_length=4,
-                default=str(target.year) if target.year else None,
+                default=str(target.year) if target.year else None,  # "Title (Year)" typed: the year is known
             )
-            self.add_item(self.year)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        bot = bot_of(interaction)
-        submission, ahead = await bot.submissions.submit(
-            guild_id=interaction.guild_id,
-            member_id=interaction.user.id,
-            member_name=interaction.user.display_name,
-            target=self.target,
-            text=self.fact.value,
-            source=self.source.value or None,
-            year=self.year.value if self.year else None,
         )
-        queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
-        await interaction.response.send_message(
-            f"Thanks! Submission **#{submission.id}** about **{safe(submission.film_label)}** is waiting for "
-            f"review ({queue}). You'll get a DM when the moderators decide.",
-            ephemeral=True,
+        modal.add_item(
+            discord.ui.TextInput(label="Film title", custom_id="title", default=target.label, max_length=MAX_TITLE)
         )
-        cog: Submissions = bot.get_cog("Submissions")  # type: ignore[assignment]
-        await cog.post_for_review(submission)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    return stateless(modal)
 
 
-class EditModal(discord.ui.Modal):
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(title=clip(f"Edit and approve #{submission.id}", MODAL_TITLE_LIMIT), timeout=1800)
-        self.submission_id = submission.id
-        self.fact = discord.ui.TextInput(
+def edit_form(submission: Submission) -> discord.ui.Modal:
+    modal = discord.ui.Modal(
+        title=clip(f"Edit and approve #{submission.id}", MODAL_TITLE_LIMIT), custom_id=f"review-edit:{submission.id}"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
             label="The fact",
+            custom_id="fact",
             style=discord.TextStyle.paragraph,
             default=submission.text,
             min_length=MIN_FACT,
             max_length=MAX_FACT,
         )
-        # A text input's default is cut at 100 characters: what the reviewer leaves as shown is "unchanged",
-        # compared with what was shown, never looked up again (a cut title may name another film).
-        self.shown_film = clip(submission.film_label, 100)
-        self.film = discord.ui.TextInput(label="Film", default=self.shown_film, max_length=200)
-        self.add_item(self.fact)
-        if not submission.proposes_film:
-            self.add_item(self.film)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        typed = self.film.value.strip()
-        film = typed if typed and typed != self.shown_film.strip() else None
-        decided = await bot_of(interaction).submissions.approve(
-            self.submission_id, interaction.guild_id, reviewer_from(interaction), text=self.fact.value, film_query=film
+    )
+    if not submission.proposes_film:
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Film", custom_id="film", default=clip(submission.film_label, 100), max_length=MAX_TITLE
+            )
         )
-        cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
-        await cog.show_decision(interaction, [decided])
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    return stateless(modal)
 
 
-class RejectModal(discord.ui.Modal):
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(title=clip(f"Reject #{submission.id}", MODAL_TITLE_LIMIT), timeout=1800)
-        self.submission_id = submission.id
-        self.reason = discord.ui.TextInput(
-            label="Reason (sent to the member)", style=discord.TextStyle.paragraph, max_length=MAX_REASON
+def reject_form(submission: Submission) -> discord.ui.Modal:
+    modal = discord.ui.Modal(
+        title=clip(f"Reject #{submission.id}", MODAL_TITLE_LIMIT), custom_id=f"review-reject:{submission.id}"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Reason (sent to the member)",
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_REASON,
         )
-        self.add_item(self.reason)
+    )
+    return stateless(modal)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        decided = await bot_of(interaction).submissions.reject(
-            self.submission_id, interaction.guild_id, reviewer_from(interaction), self.reason.value
-        )
-        cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
-        await cog.show_decision(interaction, [decided])
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+def expired_form(values: dict[str, str]) -> str:
+    kept = [value.replace("```", "` ` `") for value in values.values() if value.strip()]
+    text = "That form was opened before the bot restarted and can't be taken any more; please open it again."
+    if kept:
+        text += " Here is what you wrote, to paste into it:" + "".join(f"\n```\n{value}\n```" for value in kept)
+    return text
+
+
+def form_values(data: Any) -> dict[str, str]:
+    """The text inputs of a submitted form by custom_id, wherever Discord nests them (rows or labels)."""
+    values: dict[str, str] = {}
+
+    def walk(components: Any) -> None:
+        for component in components or []:
+            if not isinstance(component, dict):
+                continue
+            if component.get("type") == 4 and isinstance(component.get("custom_id"), str):
+                values[component["custom_id"]] = str(component.get("value") or "")
+            walk(component.get("components"))
+            walk([component.get("component")])
+
+    walk((data or {}).get("components"))
+    return values
 
 
 class Submissions(commands.Cog):
@@ -241,12 +264,31 @@ class Submissions(commands.Cog):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
+        self._delivering = asyncio.Lock()
+        self._delivery: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
+        self._delivery = asyncio.create_task(self._deliver_forever(), name="outbox-delivery")
 
     async def cog_unload(self) -> None:
+        """A delivery under way finishes first (so a message sent is also recorded), then the loop stops;
+        whatever is left stays in the outbox for the next start."""
         self.bot.remove_dynamic_items(ReviewButton)
+        acquired = False
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                acquired = await self._delivering.acquire()
+        except TimeoutError:
+            log.warning("an outbox delivery was still running at shutdown; it will be retried at the next start")
+        try:  # holding the lock, so no new pass starts between here and the cancel
+            if self._delivery is not None:
+                self._delivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._delivery
+        finally:
+            if acquired:
+                self._delivering.release()
 
     @app_commands.command(name="trivia-submit", description="Submit a behind-the-scenes fact for review")
     @app_commands.describe(film="The film's title; a film not in the catalog can be proposed")
@@ -255,7 +297,7 @@ class Submissions(commands.Cog):
         assert interaction.guild_id is not None
         await self.bot.submissions.precheck(interaction.guild_id, interaction.user.id)
         target = await self.bot.submissions.target(film)
-        await interaction.response.send_modal(SubmitModal(target))
+        await interaction.response.send_modal(submit_form(target))
 
     @submit.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -302,52 +344,179 @@ class Submissions(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    # --- what happens around a submission and a decision ---------------------------------------------
+    # --- forms, routed by their custom_id ----------------------------------------------------------
 
-    async def post_for_review(self, submission: Submission) -> None:
-        settings = await self.bot.submissions.settings(submission.guild_id)
-        if settings.review_channel_id is None:
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
             return
-        try:
-            _, waiting = await self.bot.submissions.next_pending(submission.guild_id)
-            channel = self.bot.get_partial_messageable(settings.review_channel_id, guild_id=submission.guild_id)
-            message = await channel.send(
-                embed=review_embed(submission, waiting=waiting), view=review_view(submission.id)
-            )
-            await self.bot.submissions.repo.set_review_message(submission.id, channel.id, message.id)
-        except discord.HTTPException as error:
-            log.warning(
-                "guild %s: could not post submission #%s to review channel %s: %s",
-                submission.guild_id, submission.id, settings.review_channel_id, error,
-            )  # fmt: skip
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        routes = ((SUBMIT_FORM, self._submit_form), (EDIT_FORM, self._edit_form), (REJECT_FORM, self._reject_form))
+        for pattern, handler in routes:
+            match = pattern.fullmatch(custom_id)
+            if match:
+                if not await admit(interaction):
+                    return
+                try:
+                    if interaction.guild_id is None:
+                        raise app_commands.NoPrivateMessage()
+                    await handler(interaction, match, form_values(interaction.data))
+                except Exception as error:
+                    await report_interaction_error(interaction, error)
+                return
+        # Every form this bot sends is routed above. Anything else was opened under an older version,
+        # whose forms lived in the memory of a process that is gone: the member gets their text back.
+        if await admit(interaction):
+            await send_ephemeral(interaction, expired_form(form_values(interaction.data)))
+
+    async def _submit_form(
+        self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        service = self.bot.submissions
+        if match["film"]:
+            target = await service.film_target(int(match["film"]))
+        else:  # the title as the member left it; a film that joined the catalog meanwhile is found
+            target = await service.target(values.get("title", ""))
+        submission, ahead = await service.submit(
+            guild_id=interaction.guild_id,
+            member_id=interaction.user.id,
+            member_name=interaction.user.display_name,
+            target=target,
+            text=values.get("fact", ""),
+            source=values.get("source") or None,
+            year=values.get("year"),
+        )
+        queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
+        await interaction.response.send_message(
+            f"Thanks! Submission **#{submission.id}** about **{safe(submission.film_label)}** is waiting for "
+            f"review ({queue}). You'll get a DM when the moderators decide.",
+            ephemeral=True,
+        )
+
+    async def _edit_form(self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]) -> None:
+        assert interaction.guild_id is not None
+        submission_id = check_row_id(int(match["id"]), "submission")
+        current = await self.bot.submissions.repo.get(submission_id)
+        film = values.get("film") or None
+        if current is not None and film == clip(current.film_label, 100):
+            film = None  # left as prefilled
+        decided = await self.bot.submissions.approve(
+            submission_id,
+            interaction.guild_id,
+            reviewer_from(interaction),
+            text=values.get("fact", ""),
+            film_query=film,
+        )
+        await self.show_decision(interaction, [decided])
+
+    async def _reject_form(
+        self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        submission_id = check_row_id(int(match["id"]), "submission")
+        decided = await self.bot.submissions.reject(
+            submission_id, interaction.guild_id, reviewer_from(interaction), values.get("reason", "")
+        )
+        await self.show_decision(interaction, [decided])
+
+    # --- what happens around a submission and a decision ---------------------------------------------
 
     async def show_decision(
         self, interaction: discord.Interaction, decided: list[Submission], *, note: str | None = None
     ) -> None:
-        """The message pressed shows who decided and loses its buttons; the submitter hears by DM."""
+        """The message pressed shows who decided and loses its buttons. The review-channel copy and the
+        submitter's DM were recorded in the outbox with the decision; the delivery loop sends them."""
         embed = review_embed(decided[0]) if decided else None
         if interaction.message is not None and embed is not None:
             await interaction.response.edit_message(content=note, embed=embed, view=None)
         else:
             await interaction.response.send_message(note or "Done.", ephemeral=True)
-        for submission in decided:
-            await self._update_review_copy(submission, interaction)
-            await self._notify(submission)
 
-    async def _update_review_copy(self, submission: Submission, interaction: discord.Interaction) -> None:
-        if submission.review_message_id is None or submission.review_channel_id is None:
-            return
-        if interaction.message is not None and interaction.message.id == submission.review_message_id:
-            return
+    # --- the outbox delivery loop -------------------------------------------------------------------
+
+    async def _deliver_forever(self) -> None:
+        """Runs from cog_load to cog_unload. Woken by every recorded side effect, and every
+        OUTBOX_POLL_SECONDS for retries; no exception ends it."""
+        await self.bot.wait_until_ready()
+        wakeup = self.bot.submissions.outbox_wakeup
+        while True:
+            wakeup.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery pass failed; trying again")
+            try:
+                async with asyncio.timeout(OUTBOX_POLL_SECONDS):
+                    await wakeup.wait()
+            except TimeoutError:
+                pass
+
+    async def deliver_due(self) -> int:
+        """One pass over what is due, oldest first, one at a time (so a copy is posted before its
+        decision updates it). Returns how many were tried."""
+        async with self._delivering:
+            items = await self.bot.submissions.due_deliveries()
+            for item in items:
+                await self._deliver(item)
+            return len(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        service = self.bot.submissions
         try:
-            channel = self.bot.get_partial_messageable(submission.review_channel_id, guild_id=submission.guild_id)
-            await channel.get_partial_message(submission.review_message_id).edit(
-                embed=review_embed(submission), view=None
-            )
-        except discord.HTTPException:
-            log.info("could not update the review-channel copy of submission #%s", submission.id)
+            submission = await service.repo.get(item.submission_id)
+            if submission is None:  # pragma: no cover - submissions are never deleted
+                await service.delivered(item, "gave up: no such submission")
+            elif item.kind == REVIEW_POST:
+                await self._post_review_copy(item, submission)
+            elif item.kind == REVIEW_UPDATE:
+                await self._update_review_copy(item, submission)
+            else:
+                await self._notify(item, submission)
+        except discord.Forbidden as error:
+            # A closed DM (50007) is the member's choice: logged, done, never retried. A review channel
+            # the bot lost access to may be fixed by the admins: retried with backoff, then given up.
+            if item.kind == DECISION_DM:
+                log.info("DMs closed; member not told about submission #%s: %s", item.submission_id, error)
+                await service.delivered(item, f"not sent: DMs closed (403 {error.code})")
+            else:
+                await service.delivery_failed(item, f"403 {error.code}: {error.text}")
+        except discord.NotFound as error:
+            await service.delivery_failed(item, f"404 {error.code}: {error.text}", permanent=True)
+        except Exception as error:
+            log.warning("delivering %s of submission #%s failed", item.kind, item.submission_id, exc_info=True)
+            await service.delivery_failed(item, f"{type(error).__name__}: {error}")
 
-    async def _notify(self, submission: Submission) -> None:
+    async def _post_review_copy(self, item: OutboxItem, submission: Submission) -> None:
+        """Posted with a nonce derived from the outbox row: if the bot dies after Discord accepted
+        the message but before the id was recorded, the re-send returns the first message."""
+        assert item.channel_id is not None
+        _, waiting = await self.bot.submissions.next_pending(submission.guild_id)
+        channel = self.bot.get_partial_messageable(item.channel_id, guild_id=submission.guild_id)
+        # A submission decided before its copy went out is posted decided, without buttons.
+        view = review_view(submission.id) if submission.status == "pending" else None
+        failpoint("outbox.review_post.before_send")
+        message = await channel.send(
+            embed=review_embed(submission, waiting=waiting if view else None),
+            view=view or discord.utils.MISSING,
+            nonce=f"outbox-{item.id}",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        failpoint("outbox.review_post.sent")
+        await self.bot.submissions.review_copy_posted(item, channel.id, message.id)
+
+    async def _update_review_copy(self, item: OutboxItem, submission: Submission) -> None:
+        if submission.review_message_id is None or submission.review_channel_id is None:
+            # Its copy is not out yet (it will be posted showing the decision) or there is none.
+            await self.bot.submissions.delivered(item, "no review copy to update")
+            return
+        channel = self.bot.get_partial_messageable(submission.review_channel_id, guild_id=submission.guild_id)
+        await channel.get_partial_message(submission.review_message_id).edit(
+            embed=review_embed(submission), view=None, allowed_mentions=discord.AllowedMentions.none()
+        )
+        await self.bot.submissions.delivered(item)
+
+    async def _notify(self, item: OutboxItem, submission: Submission) -> None:
         guild = self.bot.get_guild(submission.guild_id)
         where = f" in **{safe(guild.name)}**" if guild else ""
         if submission.status == "approved":
@@ -359,11 +528,11 @@ class Submissions(commands.Cog):
             text = f"Your fact about **{safe(submission.film_label)}** was not accepted{where}."
             if submission.reason:
                 text += f"\nReason: {safe(submission.reason)}"
-        try:
-            dm = await self.bot.create_dm(discord.Object(submission.member_id))
-            await dm.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as error:  # closed DMs are the member's choice, not an error
-            log.info("could not DM member %s about submission #%s: %s", submission.member_id, submission.id, error)
+        dm = await self.bot.create_dm(discord.Object(submission.member_id))
+        failpoint("outbox.decision_dm.before_send")
+        await dm.send(text[:2000], nonce=f"outbox-{item.id}", allowed_mentions=discord.AllowedMentions.none())
+        failpoint("outbox.decision_dm.sent")
+        await self.bot.submissions.delivered(item)
 
 
 async def setup(bot: TriviaBot) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
+from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, enqueue, review_post_waiting
 from bot.db.store import Store
 from bot.faults import failpoint
 from bot.trivia.errors import TriviaError
@@ -152,6 +153,13 @@ class SubmissionRepository:
             )  # fmt: skip
             submission_id = cursor.lastrowid
             await _event(conn, submission_id, draft.member_id, draft.member_name, "submitted", {}, now)
+            review_channel = await conn.execute_fetchall(
+                "SELECT review_channel_id FROM guild_settings WHERE guild_id = ? AND review_channel_id IS NOT NULL",
+                (draft.guild_id,),
+            )
+            for (channel_id,) in review_channel:
+                await enqueue(conn, REVIEW_POST, submission_id, now, channel_id=channel_id)
+        failpoint("submission.created")  # committed; its review copy not yet sent
         created = await self.get(submission_id)
         assert created is not None
         return created
@@ -244,7 +252,11 @@ class SubmissionRepository:
             await _event(
                 conn, submission_id, reviewer_id, reviewer_name, "approved" if approve else "rejected", detail, now
             )
+            await enqueue(conn, DECISION_DM, submission_id, now)
+            if current.review_message_id is not None or await review_post_waiting(conn, submission_id):
+                await enqueue(conn, REVIEW_UPDATE, submission_id, now)
             failpoint("submission.before_decision_commit")
+        failpoint("submission.decided")  # committed; the member's DM not yet sent
         decided = await self.get(submission_id)
         assert decided is not None
         return decided
@@ -263,13 +275,6 @@ class SubmissionRepository:
             (guild_id, member_id),
         )
         return [r[0] for r in rows]
-
-    async def set_review_message(self, submission_id: int, channel_id: int, message_id: int) -> None:
-        async with self.store.transaction() as conn:
-            await conn.execute(
-                "UPDATE submissions SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
-                (channel_id, message_id, submission_id),
-            )
 
     async def settings(self, guild_id: int) -> GuildSettings:
         row = await self.store.fetchone(

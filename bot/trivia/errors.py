@@ -81,3 +81,13 @@ class MissingPageTitle(ImportFormatError):
             "the page has no '<Title> Behind The Scenes' line before its intro; name the film with"
             ' --title "Title" (one page at a time)',
         )
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer; a custom_id can carry any 19 digits
+
+
+def check_row_id(value: int, what: str) -> int:
+    """Ids from custom_ids come from whoever built the payload: one past SQLite's range names nothing."""
+    if not 0 < value <= MAX_ROW_ID:
+        raise TriviaError(f"That button refers to no {what}.")
+    return value

@@ -167,6 +167,7 @@ class Fault:
     times: int = 1
     retry_after: float = 0.01
     hits: int = 0
+    code: int | None = None  # Discord's JSON error code; by default the usual one for the status
 
     def response(self) -> web.Response:
         if self.status == 429:
@@ -178,6 +179,8 @@ class Fault:
             return response
         codes = {401: (0, "401: Unauthorized"), 403: (50013, "Missing Permissions"), 404: (10003, "Unknown Channel")}
         code, message = codes.get(self.status, (0, "Server error"))
+        if self.code is not None:
+            code, message = self.code, {50007: "Cannot send messages to this user"}.get(self.code, message)
         return json_response({"message": message, "code": code}, status=self.status)
 
 
@@ -397,7 +400,7 @@ class DiscordStandIn:
         opened = recipient in self.dm_channels
         channel_id = self.dm_channels.setdefault(recipient, snowflake())
         if recipient in self.closed_dms and not opened:
-            self.fail("POST", f"/channels/{channel_id}/messages", 403, times=-1)
+            self.fail("POST", f"/channels/{channel_id}/messages", 403, times=-1, code=50007)
         user = {"id": recipient, "username": "member", "discriminator": "0", "global_name": None, "avatar": None}
         return {"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None}
 
@@ -666,8 +669,10 @@ class DiscordStandIn:
             payload["message"] = message
         return payload
 
-    def fail(self, method: str, path: str, status: int, *, times: int = 1, retry_after: float = 0.01) -> Fault:
-        fault = Fault(method, path, status, times, retry_after)
+    def fail(
+        self, method: str, path: str, status: int, *, times: int = 1, retry_after: float = 0.01, code: int | None = None
+    ) -> Fault:
+        fault = Fault(method, path, status, times, retry_after, code=code)
         self.rules.append(fault)
         return fault
 

@@ -1,0 +1,90 @@
+"""The outbox: Discord side effects of submissions and decisions, recorded in the transaction that
+causes them (`enqueue`, called with that transaction's connection) and worked off by the bot's
+delivery loop, so a crash between a commit and its message loses nothing and sends nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import to_epoch
+from bot.db.store import Store
+
+REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
+REVIEW_UPDATE = "review_update"  # that post shows the decision and loses its buttons
+DECISION_DM = "decision_dm"  # the member hears the outcome
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    kind: str
+    submission_id: int
+    channel_id: int | None
+    attempts: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection, kind: str, submission_id: int, now: datetime, *, channel_id: int | None = None
+) -> None:
+    """Called inside the caller's transaction: the side effect exists exactly when the change does."""
+    await conn.execute(
+        "INSERT INTO outbox (kind, submission_id, channel_id, created_at, due_at) VALUES (?, ?, ?, ?, ?)",
+        (kind, submission_id, channel_id, to_epoch(now), to_epoch(now)),
+    )
+
+
+async def review_post_waiting(conn: aiosqlite.Connection, submission_id: int) -> bool:
+    rows = await conn.execute_fetchall(
+        "SELECT 1 FROM outbox WHERE submission_id = ? AND kind = ? AND done_at IS NULL LIMIT 1",
+        (submission_id, REVIEW_POST),
+    )
+    return bool(list(rows))
+
+
+class OutboxRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        """Oldest first, so a submission's copy is posted before its decision updates it."""
+        rows = await self.store.fetchall(
+            "SELECT id, kind, submission_id, channel_id, attempts FROM outbox"
+            " WHERE done_at IS NULL AND due_at <= ? ORDER BY id LIMIT ?",
+            (to_epoch(now), limit),
+        )
+        return [OutboxItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def done(self, item: OutboxItem, now: datetime, outcome: str) -> None:
+        await self.store.write(
+            "UPDATE outbox SET done_at = ?, outcome = ?, attempts = attempts + 1 WHERE id = ? AND done_at IS NULL",
+            (to_epoch(now), outcome, item.id),
+        )
+
+    async def review_posted(self, item: OutboxItem, channel_id: int, message_id: int, now: datetime) -> None:
+        """The message id and the row's completion land together: a crash leaves both or neither."""
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
+                (channel_id, message_id, item.submission_id),
+            )
+            await conn.execute(
+                "UPDATE outbox SET done_at = ?, outcome = 'sent', attempts = attempts + 1"
+                " WHERE id = ? AND done_at IS NULL",
+                (to_epoch(now), item.id),
+            )
+
+    async def retry(self, item: OutboxItem, error: str, due_at: datetime) -> None:
+        await self.store.write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? WHERE id = ? AND done_at IS NULL",
+            (error[:500], to_epoch(due_at), item.id),
+        )
+
+    async def give_up(self, item: OutboxItem, error: str, now: datetime) -> None:
+        await self.store.write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, done_at = ?, outcome = 'gave up'"
+            " WHERE id = ? AND done_at IS NULL",
+            (error[:500], to_epoch(now), item.id),
+        )
