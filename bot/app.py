@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.daily_service import DailyService
 from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
-from bot.db.store import Store
+from bot.db.store import DatabaseBusy, Store
 from bot.importing import bundled_files, fingerprint, import_files
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
@@ -136,9 +136,17 @@ class TriviaBot(commands.Bot):
         stamp = fingerprint(files)
         if await meta.get("bundled_data") == stamp:
             return
-        summary = await import_files(CatalogRepository(self.store), files)
-        await meta.set("bundled_data", stamp)
-        self.trivia.titles_changed()
+        try:
+            summary = await import_files(CatalogRepository(self.store), files)
+            await meta.set("bundled_data", stamp)
+        except DatabaseBusy:
+            # Another process (a CLI import) kept the write lock: serve what the catalog holds now and
+            # try again at the next start (the fingerprint is only stored once the import is done).
+            log.warning("bundled data not imported: the database stayed locked by another process; "
+                        "it is imported at the next start")  # fmt: skip
+            return
+        finally:
+            self.trivia.titles_changed()
         log.info("imported bundled data from %s: %s", self.data_dir, summary.describe())
 
     async def sync_commands_if_changed(self) -> None:
@@ -159,7 +167,10 @@ class TriviaBot(commands.Bot):
         except discord.HTTPException:
             log.exception("could not sync slash commands; they will be retried on the next start")
             return
-        await meta.set(key, digest)
+        try:
+            await meta.set(key, digest)
+        except DatabaseBusy:
+            log.warning("could not store the command hash (database locked); commands sync again next start")
         self.commands_synced = True
         where = f"guild {guild.id}" if guild else "all guilds (global commands can take a while to appear)"
         log.info("synced %d slash commands to %s", len(synced), where)
@@ -218,6 +229,9 @@ def describe_error(error: BaseException) -> str | None:
     original = getattr(error, "original", None) or error
     if isinstance(original, TriviaError):
         return str(original)
+    if isinstance(original, DatabaseBusy):
+        log.warning("an interaction gave up waiting for the database: %s", original)
+        return "The catalog is busy with a large import right now; please try again in a few seconds."
     if isinstance(error, app_commands.MissingPermissions):
         needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
         return f"You need the **{needed}** permission to do that."

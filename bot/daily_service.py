@@ -48,6 +48,9 @@ class DailyService:
         self.clock = clock
         self.rng = rng or random.Random()
         self.grace = grace
+        # Posts Discord accepted whose recording failed (another process held the write lock): kept
+        # here and recorded on a later tick, never sent again.
+        self._unrecorded: dict[int, tuple[ClaimedPost, int]] = {}
 
     async def set(
         self,
@@ -113,7 +116,8 @@ class DailyService:
         """Advances every due schedule and returns the posts to send now, including any claimed before
         a crash and never confirmed (they are re-sent with the same nonce, so Discord keeps one)."""
         now = self.clock()
-        pending = await self.repo.pending_posts(DUE_BATCH)
+        await self._record_unrecorded()
+        pending = [p for p in await self.repo.pending_posts(DUE_BATCH) if p.id not in self._unrecorded]
         claimed: list[ClaimedPost] = []
         for schedule in await self.repo.due(now, DUE_BATCH):
             try:
@@ -152,8 +156,26 @@ class DailyService:
         return await self.trivia.card_for_fact(fact, guild_id=post.guild_id)
 
     async def delivered(self, post: ClaimedPost, message_id: int) -> None:
-        await self.repo.mark_sent(post.id, message_id)
+        """Records a post Discord accepted. If the store cannot take it now, the message id is kept in
+        memory and recorded on a later tick: the post is never sent again for it."""
+        try:
+            await self.repo.mark_sent(post.id, message_id)
+        except Exception:
+            self._unrecorded[post.id] = (post, message_id)
+            log.warning(
+                "daily post %s (schedule %s, channel %s) was sent as message %s but could not be recorded;"
+                " recording it on a later tick", post.id, post.schedule_id, post.channel_id, message_id,
+                exc_info=True,
+            )  # fmt: skip
+            return
         log.info("daily trivia posted in channel %s for %s", post.channel_id, post.local_date)
+
+    async def _record_unrecorded(self) -> None:
+        for post_id, (post, message_id) in list(self._unrecorded.items()):
+            await self.repo.mark_sent(post_id, message_id)  # raises while the store is still locked
+            del self._unrecorded[post_id]
+            log.info("daily post %s in channel %s recorded as sent (message %s)", post_id, post.channel_id,
+                     message_id)  # fmt: skip
 
     async def failed_for_now(self, post: ClaimedPost, problem: str) -> None:
         if await self.repo.mark_retry(post, problem):
