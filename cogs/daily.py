@@ -225,9 +225,7 @@ class Daily(commands.Cog):
         except discord.HTTPException as error:
             await daily.failed_for_now(post, f"Discord answered {error.status} on the last try")
         except Exception:
-            log.exception(
-                "daily post %s (schedule %s, channel %s) failed", post.id, post.schedule_id, post.channel_id
-            )
+            log.exception("daily post %s (schedule %s, channel %s) failed", post.id, post.schedule_id, post.channel_id)
             await daily.failed_for_now(post, "an internal error; see the bot's log")
 
 

@@ -78,10 +78,9 @@ async def test_a_write_locked_out_for_longer_than_the_wait_fails_cleanly_and_the
     store: Store, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.3)
-    with write_lock_held(store.path):
-        with pytest.raises(store_module.DatabaseBusy):
-            async with store.transaction() as conn:
-                await conn.execute("INSERT INTO meta (key, value) VALUES ('late', 'x')")
+    with write_lock_held(store.path), pytest.raises(store_module.DatabaseBusy):
+        async with store.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('late', 'x')")
     async with store.transaction() as conn:
         await conn.execute("INSERT INTO meta (key, value) VALUES ('late', 'y')")
     assert (await store.fetchone("SELECT value FROM meta WHERE key = 'late'"))[0] == "y"

@@ -65,7 +65,7 @@ async def test_the_daily_loop_survives_a_write_lock_held_across_its_send_and_rec
             assert await cog.tick() == 1  # sent, but recording it fails: the lock is held throughout
         assert other.db.in_transaction
         assert cog.poster.is_running()
-        assert any(f"schedule" in r.getMessage() and channel in r.getMessage() for r in caplog.records)
+        assert any("schedule" in r.getMessage() and channel in r.getMessage() for r in caplog.records)
         other.release()
 
         await cog.tick()  # a later tick records it, without sending again
