@@ -19,6 +19,9 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 1000
+# Discord checks a message nonce for uniqueness only "within the past few minutes" (discord.py's
+# `enforce_nonce`); an unconfirmed claim is re-sent with its nonce only inside this, kept well short of it.
+RESEND_WINDOW = timedelta(minutes=2)
 CHANNEL_DELETED = "the channel was deleted"
 
 
@@ -117,7 +120,14 @@ class DailyService:
         a crash and never confirmed (they are re-sent with the same nonce, so Discord keeps one)."""
         now = self.clock()
         await self._record_unrecorded()
-        pending = [p for p in await self.repo.pending_posts(DUE_BATCH) if p.id not in self._unrecorded]
+        pending = []
+        for post in await self.repo.pending_posts(DUE_BATCH):
+            if post.id in self._unrecorded:
+                continue
+            if post.claimed_at is not None and now - post.claimed_at > RESEND_WINDOW:
+                await self._give_up(post, now)
+            else:
+                pending.append(post)
         claimed: list[ClaimedPost] = []
         for schedule in await self.repo.due(now, DUE_BATCH):
             try:
@@ -147,6 +157,7 @@ class DailyService:
                 problem=f"skipped {day}: {decision.reason}" if not decision.post else None,
             ),
             self.rng,
+            now,
         )
 
     async def card(self, post: ClaimedPost) -> FactCard:
@@ -170,6 +181,22 @@ class DailyService:
             return
         log.info("daily trivia posted in channel %s for %s", post.channel_id, post.local_date)
 
+    async def _give_up(self, post: ClaimedPost, now: datetime) -> None:
+        """Claimed but never confirmed, longer ago than Discord's nonce check reaches: a re-send could
+        be a second message, and we cannot tell whether the first one exists. A missed day is the
+        lesser harm, so it is given up, logged and shown in `list`."""
+        problem = (
+            f"the post for {post.local_date} was not confirmed before the bot stopped and is not re-sent"
+            " (it may be in the channel; sending again could post it twice)"
+        )
+        await self.repo.give_up(post, problem)
+        log.warning(
+            "daily post %s (schedule %s, channel %s) for %s was claimed at %s and never confirmed; it is %s old,"
+            " past the %s in which Discord's nonce would dedupe a re-send: given up, not re-sent",
+            post.id, post.schedule_id, post.channel_id, post.local_date, post.claimed_at, now - post.claimed_at,
+            RESEND_WINDOW,
+        )  # fmt: skip
+
     async def _record_unrecorded(self) -> None:
         for post_id, (post, message_id) in list(self._unrecorded.items()):
             await self.repo.mark_sent(post_id, message_id)  # raises while the store is still locked
@@ -178,7 +205,7 @@ class DailyService:
                      message_id)  # fmt: skip
 
     async def failed_for_now(self, post: ClaimedPost, problem: str) -> None:
-        if await self.repo.mark_retry(post, problem):
+        if await self.repo.mark_retry(post, problem, self.clock()):
             log.warning("daily post in channel %s failed (%s); retrying next tick", post.channel_id, problem)
         else:
             log.error("daily post in channel %s failed (%s); giving up for %s", post.channel_id, problem,
