@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.db import store as store_module
+from bot.db.catalog import CatalogRepository
 from bot.db.store import Store, available_migrations
+from bot.importing import import_files
+from bot.trivia_service import TriviaService
+from tests.conftest import SEED_PAGE
 
 
 @contextmanager
@@ -94,3 +98,18 @@ async def test_a_store_opens_while_another_process_holds_the_write_lock(tmp_path
         again = await asyncio.wait_for(Store.open(path), 5)  # nothing to migrate: no write lock needed
         assert not again.created
         await again.close()
+
+
+async def test_a_shown_fact_whose_record_cannot_be_written_is_still_shown(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    """The member has the answer before the channel's record is written; a lock held too long by
+    another process costs that record, never an error after the answer."""
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.2)
+    trivia = TriviaService(store)
+    shown = await trivia.pick_for_query("mask", guild_id=1, channel_id=2)
+    with write_lock_held(store.path):
+        await shown.remember()
+    assert "database busy" in caplog.text
+    assert await store.fetchall("SELECT * FROM channel_shown") == []
