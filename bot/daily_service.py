@@ -199,7 +199,12 @@ class DailyService:
 
     async def _record_unrecorded(self) -> None:
         for post_id, (post, message_id) in list(self._unrecorded.items()):
-            await self.repo.mark_sent(post_id, message_id)  # raises while the store is still locked
+            try:
+                await self.repo.mark_sent(post_id, message_id)
+            except Exception:  # still locked: keep them all for the next tick, and go on with this one
+                log.warning("daily post %s (schedule %s, channel %s): still not recorded; trying next tick",
+                            post_id, post.schedule_id, post.channel_id, exc_info=True)  # fmt: skip
+                return
             del self._unrecorded[post_id]
             log.info("daily post %s in channel %s recorded as sent (message %s)", post_id, post.channel_id,
                      message_id)  # fmt: skip

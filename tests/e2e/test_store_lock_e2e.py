@@ -66,6 +66,7 @@ async def test_the_daily_loop_survives_a_write_lock_held_across_its_send_and_rec
         assert other.db.in_transaction
         assert cog.poster.is_running()
         assert any("schedule" in r.getMessage() and channel in r.getMessage() for r in caplog.records)
+        assert await cog.tick() == 0  # still locked: nothing recorded, nothing sent again
         other.release()
 
         await cog.tick()  # a later tick records it, without sending again
