@@ -4,7 +4,11 @@ per connection) hold the write lock, open the same new file at once, or write wh
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +20,7 @@ from bot.db.catalog import CatalogRepository
 from bot.db.store import Store, available_migrations
 from bot.importing import import_files
 from bot.trivia_service import TriviaService
-from tests.conftest import SEED_PAGE
+from tests.conftest import ROOT, SEED_PAGE
 
 
 @contextmanager
@@ -113,3 +117,35 @@ async def test_a_shown_fact_whose_record_cannot_be_written_is_still_shown(
         await shown.remember()
     assert "database busy" in caplog.text
     assert await store.fetchall("SELECT * FROM channel_shown") == []
+
+
+OPEN_AFTER_SIGNAL = """
+import asyncio, pathlib, sys, time
+from bot.db.store import Store
+go = pathlib.Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+async def main():
+    store = await Store.open(sys.argv[1])
+    await store.close()
+asyncio.run(main())
+"""
+
+
+def test_several_processes_opening_a_new_database_at_once_all_start(tmp_path: Path):
+    """The same race through real processes, released together: before, some failed with 'table films
+    already exists' (the applied versions were read before the write lock was taken)."""
+    path, go = tmp_path / "new.db", tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", OPEN_AFTER_SIGNAL, str(path), str(go)], env=env, cwd=ROOT,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    time.sleep(0.5)  # let the interpreters start, so the opens really race (not a clock the test waits on)
+    go.touch()
+    errors = [p.communicate(timeout=60)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, errors
+    with sqlite3.connect(path) as db:
+        versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == [v for v, _, _ in available_migrations()]
