@@ -32,7 +32,11 @@ class DatabaseBusy(sqlite3.OperationalError):
 
 
 def _is_busy(error: BaseException) -> bool:
-    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+    """SQLITE_BUSY and its extended codes: another connection holds the lock; nothing was done."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    return (code & 0xFF) == sqlite3.SQLITE_BUSY if code is not None else "database is locked" in str(error)
 
 
 class Store:
@@ -119,8 +123,9 @@ class Store:
     async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
         """One statement, atomic on its own: no BEGIN/COMMIT round trips, but the same write lock,
         so it never lands inside another coroutine's open transaction."""
+        values = tuple(params)  # once: a generator would be empty on the second try
         async with self._write_lock:
-            await self._retry_busy(lambda: self.conn.execute(sql, tuple(params)))
+            await self._retry_busy(lambda: self.conn.execute(sql, values))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One trip to the reader's thread (execute, fetch and close together), not three."""
