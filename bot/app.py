@@ -20,7 +20,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daily_service import DailyService
 from bot.db.meta import MetaRepository
-from bot.db.store import Store
+from bot.db.store import DatabaseBusy, Store
 from bot.importing import import_bundled
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
@@ -191,7 +191,15 @@ class TriviaBot(commands.Bot):
     async def import_bundled_data(self) -> None:
         """Imports data/ on first start and whenever an upgrade ships different files; the content
         hash makes a repeat import harmless, the fingerprint makes it rare."""
-        summary = await import_bundled(self.store, self.data_dir)
+        try:
+            summary = await import_bundled(self.store, self.data_dir)
+        except DatabaseBusy:
+            # Another process (a CLI import) kept the write lock: serve what the catalog holds now and
+            # try again at the next start (the fingerprint is only stored once the import is done).
+            log.warning("bundled data not imported: the database stayed locked by another process; "
+                        "it is imported at the next start")  # fmt: skip
+            self.trivia.titles_changed()  # chunks committed before the lock won are visible
+            return
         if summary is None:
             return
         self.trivia.titles_changed()
@@ -230,7 +238,10 @@ class TriviaBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
-        await meta.set(self._sync_key(guild_id), self._command_digest(guild_id))
+        try:
+            await meta.set(self._sync_key(guild_id), self._command_digest(guild_id))
+        except DatabaseBusy:
+            log.warning("could not store the command hash (database locked); commands sync again next start")
         self.commands_synced = True
         where = f"guild {guild_id}" if guild_id else "all guilds (global commands can take a while to appear)"
         log.info("synced %s to %s", plural(len(synced), "slash command"), where)
@@ -312,6 +323,9 @@ def describe_error(error: BaseException) -> str | None:
     original = getattr(error, "original", None) or error
     if isinstance(original, TriviaError):
         return str(original)
+    if isinstance(original, DatabaseBusy):
+        log.warning("an interaction gave up waiting for the database: %s", original)
+        return "The catalog is busy with a large import right now; please try again in a few seconds."
     if isinstance(error, app_commands.MissingPermissions):
         needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
         return f"You need the **{needed}** permission to do that."

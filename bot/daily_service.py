@@ -19,6 +19,9 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 1000
+# Discord checks a message nonce for uniqueness only "within the past few minutes" (discord.py's
+# `enforce_nonce`); an unconfirmed claim is re-sent with its nonce only inside this, kept well short of it.
+RESEND_WINDOW = timedelta(minutes=2)
 CHANNEL_DELETED = "the channel was deleted"
 
 
@@ -48,6 +51,9 @@ class DailyService:
         self.clock = clock
         self.rng = rng or random.Random()
         self.grace = grace
+        # Posts Discord accepted whose recording failed (another process held the write lock): kept
+        # here and recorded on a later tick, never sent again.
+        self._unrecorded: dict[int, tuple[ClaimedPost, int]] = {}
 
     async def set(
         self,
@@ -113,7 +119,15 @@ class DailyService:
         """Advances every due schedule and returns the posts to send now, including any claimed before
         a crash and never confirmed (they are re-sent with the same nonce, so Discord keeps one)."""
         now = self.clock()
-        pending = await self.repo.pending_posts(DUE_BATCH)
+        await self._record_unrecorded()
+        pending = []
+        for post in await self.repo.pending_posts(DUE_BATCH):
+            if post.id in self._unrecorded:
+                continue
+            if post.claimed_at is not None and now - post.claimed_at > RESEND_WINDOW:
+                await self._give_up(post, now)
+            else:
+                pending.append(post)
         claimed: list[ClaimedPost] = []
         for schedule in await self.repo.due(now, DUE_BATCH):
             try:
@@ -143,6 +157,7 @@ class DailyService:
                 problem=f"skipped {day}: {decision.reason}" if not decision.post else None,
             ),
             self.rng,
+            now,
         )
 
     async def card(self, post: ClaimedPost) -> FactCard:
@@ -152,11 +167,50 @@ class DailyService:
         return await self.trivia.card_for_fact(fact, guild_id=post.guild_id)
 
     async def delivered(self, post: ClaimedPost, message_id: int) -> None:
-        await self.repo.mark_sent(post.id, message_id)
+        """Records a post Discord accepted. If the store cannot take it now, the message id is kept in
+        memory and recorded on a later tick: the post is never sent again for it."""
+        try:
+            await self.repo.mark_sent(post.id, message_id)
+        except Exception:
+            self._unrecorded[post.id] = (post, message_id)
+            log.warning(
+                "daily post %s (schedule %s, channel %s) was sent as message %s but could not be recorded;"
+                " recording it on a later tick", post.id, post.schedule_id, post.channel_id, message_id,
+                exc_info=True,
+            )  # fmt: skip
+            return
         log.info("daily trivia posted in channel %s for %s", post.channel_id, post.local_date)
 
+    async def _give_up(self, post: ClaimedPost, now: datetime) -> None:
+        """Claimed but never confirmed, longer ago than Discord's nonce check reaches: a re-send could
+        be a second message, and we cannot tell whether the first one exists. A missed day is the
+        lesser harm, so it is given up, logged and shown in `list`."""
+        problem = (
+            f"the post for {post.local_date} was not confirmed before the bot stopped and is not re-sent"
+            " (it may be in the channel; sending again could post it twice)"
+        )
+        await self.repo.give_up(post, problem)
+        log.warning(
+            "daily post %s (schedule %s, channel %s) for %s was claimed at %s and never confirmed; it is %s old,"
+            " past the %s in which Discord's nonce would dedupe a re-send: given up, not re-sent",
+            post.id, post.schedule_id, post.channel_id, post.local_date, post.claimed_at, now - post.claimed_at,
+            RESEND_WINDOW,
+        )  # fmt: skip
+
+    async def _record_unrecorded(self) -> None:
+        for post_id, (post, message_id) in list(self._unrecorded.items()):
+            try:
+                await self.repo.mark_sent(post_id, message_id)
+            except Exception:  # still locked: keep them all for the next tick, and go on with this one
+                log.warning("daily post %s (schedule %s, channel %s): still not recorded; trying next tick",
+                            post_id, post.schedule_id, post.channel_id, exc_info=True)  # fmt: skip
+                return
+            del self._unrecorded[post_id]
+            log.info("daily post %s in channel %s recorded as sent (message %s)", post_id, post.channel_id,
+                     message_id)  # fmt: skip
+
     async def failed_for_now(self, post: ClaimedPost, problem: str) -> None:
-        if await self.repo.mark_retry(post, problem):
+        if await self.repo.mark_retry(post, problem, self.clock()):
             log.warning("daily post in channel %s failed (%s); retrying next tick", post.channel_id, problem)
         else:
             log.error("daily post in channel %s failed (%s); giving up for %s", post.channel_id, problem,

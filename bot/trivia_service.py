@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -12,11 +13,13 @@ from bot.clock import Clock, iso, system_clock
 from bot.db.catalog import CatalogRepository
 from bot.db.models import Fact, Film
 from bot.db.shown import ShownRepository
-from bot.db.store import Store
+from bot.db.store import DatabaseBusy, Store
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
 from bot.trivia.titles import TitleEntry, TitleIndex
+
+log = logging.getLogger(__name__)
 
 
 class TriviaService:
@@ -101,7 +104,12 @@ class TriviaService:
         chosen = facts[fact_ids.index(pick.fact_id)]
 
         async def remember() -> None:
-            await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
+            # The member already has the answer: a store locked by another process for longer than the
+            # store waits costs only the channel's record (that fact may come round again sooner).
+            try:
+                await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
+            except DatabaseBusy:
+                log.warning("channel %s: not recorded that fact %s was shown (database busy)", channel_id, chosen.id)
 
         return Shown(_card(film, chosen, fact_ids), remember)
 

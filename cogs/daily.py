@@ -169,7 +169,11 @@ class Daily(commands.Cog):
 
     @tasks.loop(seconds=30)
     async def poster(self) -> None:
-        await self.tick()
+        # discord.py stops a tasks.loop for good when its body raises: nothing may escape a tick.
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("daily tick failed; the loop goes on and tries again next tick")
 
     @poster.before_loop
     async def _wait_until_ready(self) -> None:
@@ -190,7 +194,13 @@ class Daily(commands.Cog):
 
             async def send(post: ClaimedPost) -> None:
                 async with limit:
-                    await self._send(post)
+                    try:
+                        await self._send(post)
+                    except Exception:  # even reporting the outcome failed (the store is locked, say)
+                        log.exception(
+                            "daily post %s (schedule %s, channel %s): its outcome could not be recorded;"
+                            " it is settled on a later tick", post.id, post.schedule_id, post.channel_id,
+                        )  # fmt: skip
 
             await asyncio.gather(*(send(post) for post in posts))
             return len(posts)
@@ -216,7 +226,7 @@ class Daily(commands.Cog):
         except discord.HTTPException as error:
             await daily.failed_for_now(post, f"Discord answered {error.status} on the last try")
         except Exception:
-            log.exception("daily post %s in channel %s failed", post.id, post.channel_id)
+            log.exception("daily post %s (schedule %s, channel %s) failed", post.id, post.schedule_id, post.channel_id)
             await daily.failed_for_now(post, "an internal error; see the bot's log")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,30 @@ from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
 from bot.trivia.text import fold
 from bot.trivia.titles import normalise_title
 
-IMPORT_CHUNK = 2000  # films per round of statements: large enough to amortise, small enough to stay lean
+IMPORT_CHUNK = 2000  # at most this many films per transaction...
+IMPORT_CHUNK_FACTS = 5000  # ...and about this many facts (one film's facts are never split): ~0.2 s of lock
+IMPORT_PAUSE_SECONDS = 0.01  # between chunks, so other processes' writes get the lock
+
+
+def _chunks(films: Sequence[FilmRecord]) -> list[list[FilmRecord]]:
+    """Films in import order, cut into bounded chunks; records of the same film (title and year) go in
+    the chunk of its first record, so a film never shows with part of an import's facts."""
+    groups: dict[tuple[str, int], list[FilmRecord]] = {}
+    for film in films:
+        groups.setdefault((normalise_title(film.title), film.year or 0), []).append(film)
+    chunks: list[list[FilmRecord]] = []
+    current: list[FilmRecord] = []
+    facts = 0
+    for group in groups.values():
+        size = sum(len(film.facts) for film in group)
+        if current and (len(current) + len(group) > IMPORT_CHUNK or facts + size > IMPORT_CHUNK_FACTS):
+            chunks.append(current)
+            current, facts = [], 0
+        current.extend(group)
+        facts += size
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _film(row: aiosqlite.Row) -> Film:
@@ -39,32 +63,52 @@ class CatalogRepository:
         self.store = store
 
     async def import_films(self, films: Sequence[FilmRecord]) -> ImportSummary:
-        """All films of one import in one transaction: a failure leaves the catalog as it was.
+        """Commits in bounded chunks, each a whole number of films with all their facts (every record of
+        one film identity lands in the same chunk), so readers see the catalog consistent at every
+        commit and the write lock is never held for long: other processes (the bot answering members)
+        write between chunks. A failure half-way keeps the chunks already committed, each film whole;
+        running the same import again skips what is there (content hashes) and finishes it.
 
-        Works in chunks of films with one statement per kind of row per chunk, so a million facts
-        cost a few hundred round trips to the database thread rather than hundreds of thousands."""
+        Titles are normalised and facts hashed before each transaction, and the statements are one per
+        kind of row per chunk: a million facts cost a few hundred round trips, not a million."""
         summary = ImportSummary()
-        async with self.store.transaction() as conn:
-            async with conn.execute("SELECT ifnull(max(id), 0) FROM facts") as cursor:
-                (first_new,) = await cursor.fetchone()  # type: ignore[misc]
-            for start in range(0, len(films), IMPORT_CHUNK):
-                summary = summary + await self._import_chunk(conn, films[start : start + IMPORT_CHUNK])
-                failpoint("import.chunk")
-            summary = summary + await _reconcile_pages(conn, films, first_new)
-            failpoint("import.before_commit")
+        first_new = await self.last_fact_id()
+        chunks = _chunks(films)
+        for number, chunk in enumerate(chunks):
+            prepared = [
+                (norm, film, [fact_hash_for(norm, film.year, f.text) for f in film.facts])
+                for norm, film in ((normalise_title(film.title), film) for film in chunk)
+            ]
+            async with self.store.transaction() as conn:
+                summary = summary + await self._import_chunk(conn, prepared)
+                failpoint("import.before_commit")
+            failpoint("import.chunk")
+            if number + 1 < len(chunks):
+                # SQLite has no queue for its write lock: leave a gap in which a waiting writer in
+                # another process (polling every few ms) is sure to get a turn.
+                await asyncio.sleep(IMPORT_PAUSE_SECONDS)
+        if any(film.page is not None for film in films):
+            # Pages read again: what they no longer say goes, once every chunk is in.
+            async with self.store.transaction() as conn:
+                summary = summary + await _reconcile_pages(conn, films, first_new)
         return summary
 
-    async def _import_chunk(self, conn: aiosqlite.Connection, films: Sequence[FilmRecord]) -> ImportSummary:
-        keyed = [(normalise_title(film.title), film) for film in films]
+    async def last_fact_id(self) -> int:
+        row = await self.store.fetchone("SELECT ifnull(max(id), 0) FROM facts")
+        return int(row[0]) if row else 0
+
+    async def _import_chunk(
+        self, conn: aiosqlite.Connection, keyed: Sequence[tuple[str, FilmRecord, list[bytes]]]
+    ) -> ImportSummary:
         before = conn.total_changes
         await conn.executemany(
             "INSERT INTO films (title, norm_title, year, genre, cast_summary) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
-            [(film.title, norm, film.year, film.genre, film.cast) for norm, film in keyed],
+            [(film.title, norm, film.year, film.genre, film.cast) for norm, film, _ in keyed],
         )
         films_added = conn.total_changes - before
         ids: dict[tuple[str, int], int] = {}
-        norms = sorted({norm for norm, _ in keyed})
+        norms = sorted({norm for norm, _, _ in keyed})
         for start in range(0, len(norms), 500):
             batch = norms[start : start + 500]
             marks = ",".join("?" * len(batch))
@@ -78,29 +122,25 @@ class CatalogRepository:
             "UPDATE films SET genre = CASE WHEN genre = '' THEN ? ELSE genre END,"
             " cast_summary = CASE WHEN cast_summary = '' THEN ? ELSE cast_summary END"
             " WHERE id = ? AND (genre = '' OR cast_summary = '')",
-            [(film.genre, film.cast, ids[(norm, film.year or 0)]) for norm, film in keyed if film.genre or film.cast],
+            [
+                (film.genre, film.cast, ids[(norm, film.year or 0)])
+                for norm, film, _ in keyed
+                if film.genre or film.cast
+            ],
         )
         await conn.executemany(
             "INSERT INTO film_aliases (film_id, alias, norm_alias) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (ids[(norm, film.year or 0)], alias, normalise_title(alias))
-                for norm, film in keyed
+                for norm, film, _ in keyed
                 for alias in film.aliases
                 if normalise_title(alias)
             ],
         )
         rows = [
-            (
-                ids[(norm, film.year or 0)],
-                f.text,
-                f.section,
-                f.credit,
-                f.source,
-                fact_hash_for(norm, film.year, f.text),
-                imported_from(film),
-            )
-            for norm, film in keyed
-            for f in film.facts
+            (ids[(norm, film.year or 0)], f.text, f.section, f.credit, f.source, digest, imported_from(film))
+            for norm, film, hashes in keyed
+            for f, digest in zip(film.facts, hashes, strict=True)
         ]
         before = conn.total_changes
         async with conn.execute("SELECT ifnull(max(id), 0) FROM facts") as cursor:
@@ -111,7 +151,7 @@ class CatalogRepository:
             (facts_added,) = await cursor.fetchone()  # type: ignore[misc]
         return ImportSummary(
             films_added=films_added,
-            films_existing=len(films) - films_added,
+            films_existing=len(keyed) - films_added,
             facts_added=facts_added,
             facts_skipped=len(rows) - changed,
             facts_updated=changed - facts_added,

@@ -39,6 +39,7 @@ class ClaimedPost:
     fact_id: int
     local_date: str
     attempts: int
+    claimed_at: datetime | None = None  # claimed, or last failed for certain: a re-send is safe shortly after
 
 
 def _schedule(row: aiosqlite.Row) -> Schedule:
@@ -51,7 +52,7 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
 def _post(row: aiosqlite.Row) -> ClaimedPost:
     return ClaimedPost(
         row["id"], row["schedule_id"], row["guild_id"], row["channel_id"], row["fact_id"], row["local_date"],
-        row["attempts"],
+        row["attempts"], from_epoch(row["claimed_at"]),
     )  # fmt: skip
 
 
@@ -150,7 +151,7 @@ class DailyRepository:
         )
         return [_schedule(r) for r in rows]
 
-    async def advance(self, decision: Advance, rng: random.Random) -> ClaimedPost | None:
+    async def advance(self, decision: Advance, rng: random.Random, now: datetime) -> ClaimedPost | None:
         """Claims the day's post (if any) and moves next-due on, together. Returns None when nothing
         is to be sent: skipped, no facts, or another tick got there first."""
         schedule = decision.schedule
@@ -172,10 +173,10 @@ class DailyRepository:
                 return None
             fact_id, cycle = picked
             cursor = await conn.execute(
-                "INSERT INTO daily_posts (schedule_id, channel_id, guild_id, fact_id, local_date, cycle, due_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, local_date) DO NOTHING",
+                "INSERT INTO daily_posts (schedule_id, channel_id, guild_id, fact_id, local_date, cycle, due_at,"
+                " claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, local_date) DO NOTHING",
                 (schedule.id, schedule.channel_id, schedule.guild_id, fact_id, decision.post_on, cycle,
-                 to_epoch(schedule.next_due_at)),
+                 to_epoch(schedule.next_due_at), to_epoch(now)),
             )  # fmt: skip
             if cursor.rowcount != 1:
                 return None  # this channel already has its post for that day
@@ -184,7 +185,9 @@ class DailyRepository:
                 "UPDATE daily_schedules SET last_posted_date = ? WHERE id = ?", (decision.post_on, schedule.id)
             )
             failpoint("daily.before_claim_commit")
-        return ClaimedPost(post_id, schedule.id, schedule.guild_id, schedule.channel_id, fact_id, decision.post_on, 0)
+        return ClaimedPost(
+            post_id, schedule.id, schedule.guild_id, schedule.channel_id, fact_id, decision.post_on, 0, now
+        )
 
     async def _pick_fact(
         self, conn: aiosqlite.Connection, schedule: Schedule, rng: random.Random
@@ -222,8 +225,11 @@ class DailyRepository:
         conn: aiosqlite.Connection, schedule: Schedule, cycle: int, rng: random.Random
     ) -> int | None:
         """From the whole catalog without loading it: start at a random id and take the next eligible
-        one, wrapping round. Far cheaper than ORDER BY random() over a million facts."""
-        async with conn.execute("SELECT min(id), max(id) FROM facts") as cursor:
+        one, wrapping round. Far cheaper than ORDER BY random() over a million facts.
+
+        The bounds are two subqueries on purpose: `SELECT min(id), max(id)` in one select is a full
+        scan of facts, while each alone reads one end of the rowid b-tree."""
+        async with conn.execute("SELECT (SELECT min(id) FROM facts), (SELECT max(id) FROM facts)") as cursor:
             bounds = await cursor.fetchone()
         if bounds is None or bounds[0] is None:
             return None
@@ -241,9 +247,10 @@ class DailyRepository:
         return None
 
     async def pending_posts(self, limit: int) -> list[ClaimedPost]:
-        """Posts claimed but not confirmed sent: after a crash these are re-sent with the same nonce."""
+        """Posts claimed but not confirmed sent (a crash, or a send whose outcome was not recorded)."""
         rows = await self.store.fetchall(
-            "SELECT id, schedule_id, guild_id, channel_id, fact_id, local_date, attempts FROM daily_posts"
+            "SELECT id, schedule_id, guild_id, channel_id, fact_id, local_date, attempts,"
+            " coalesce(claimed_at, due_at) AS claimed_at FROM daily_posts"
             " WHERE status = 'claimed' ORDER BY id LIMIT ?",
             (limit,),
         )
@@ -256,16 +263,25 @@ class DailyRepository:
                 (message_id, post_id),
             )
 
-    async def mark_retry(self, post: ClaimedPost, problem: str) -> bool:
-        """A passing failure (Discord 5xx): try again next tick, up to MAX_SEND_ATTEMPTS. True if it will."""
+    async def mark_retry(self, post: ClaimedPost, problem: str, now: datetime) -> bool:
+        """A passing failure (Discord 5xx): try again next tick, up to MAX_SEND_ATTEMPTS. True if it will.
+        Discord answered with an error, so nothing was posted: the re-send window starts again now."""
         retry = post.attempts + 1 < MAX_SEND_ATTEMPTS
         async with self.store.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET attempts = attempts + 1, status = ? WHERE id = ?",
-                ("claimed" if retry else "failed", post.id),
+                "UPDATE daily_posts SET attempts = attempts + 1, status = ?, claimed_at = ? WHERE id = ?",
+                ("claimed" if retry else "failed", to_epoch(now), post.id),
             )
             await conn.execute("UPDATE daily_schedules SET problem = ? WHERE id = ?", (problem, post.schedule_id))
         return retry
+
+    async def give_up(self, post: ClaimedPost, problem: str) -> None:
+        """An unconfirmed claim too old to re-send safely: it may or may not be in the channel."""
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                "UPDATE daily_posts SET status = 'failed' WHERE id = ? AND status = 'claimed'", (post.id,)
+            )
+            await conn.execute("UPDATE daily_schedules SET problem = ? WHERE id = ?", (problem, post.schedule_id))
 
     async def mark_undeliverable(self, post: ClaimedPost, reason: str) -> None:
         """The channel is gone or closed to us: pause the schedule and forget the claim, so the fact is

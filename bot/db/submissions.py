@@ -165,9 +165,10 @@ class SubmissionRepository:
         return created
 
     async def member_state(self, guild_id: int, member_id: int, now: datetime) -> SubmitterState:
-        """The member's standing (blocked, waiting, last submission) before they write anything."""
+        """The member's standing (blocked, waiting, last submission) before they write anything; read on the
+        reader, so it never waits behind a write or sees one not yet committed."""
         draft = Draft(guild_id, member_id, "", None, None, None, "", None)
-        return await self._submitter_state(self.store.conn, draft, now, with_texts=False)
+        return await self._submitter_state(self.store.reader, draft, now, with_texts=False)
 
     async def _submitter_state(
         self, conn: aiosqlite.Connection, draft: Draft, now: datetime, *, with_texts: bool = True

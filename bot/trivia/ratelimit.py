@@ -4,7 +4,7 @@ injected clock (seconds), like everything else that waits."""
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from bot.trivia.errors import TriviaError
@@ -29,27 +29,47 @@ def parse_rate(text: str) -> tuple[int, float]:
 
 
 class RateLimit:
-    """At most `uses` within any `per` seconds for each key (a sliding window)."""
+    """At most `uses` within any `per` seconds for each key (a sliding window).
 
-    def __init__(self, uses: int, per: float, clock: Callable[[], float]) -> None:
+    O(1) per hit with bounded memory: keys are kept in order of their last counted use, so the ones
+    whose last use left the window are all at the front and are dropped a few at a time as hits
+    arrive; a key holds at most `uses` instants; and past `max_keys` (a burst of that many members in
+    one window) the least recently counted key is forgotten, which can only ever let that member
+    through early, never refuse anyone wrongly."""
+
+    def __init__(self, uses: int, per: float, clock: Callable[[], float], *, max_keys: int = 20_000) -> None:
         self.uses = uses
         self.per = per
         self.clock = clock
-        self._hits: dict[Hashable, deque[float]] = {}
+        self.max_keys = max_keys
+        self._hits: OrderedDict[Hashable, list[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many keys are remembered."""
+        return len(self._hits)
 
     def hit(self, key: Hashable) -> None:
         """Counts one use, or raises RateLimited (counting nothing) when the key is over its limit."""
         now = self.clock()
-        window = self._hits.setdefault(key, deque())
+        window = self._hits.get(key)
+        if window is None:
+            window = self._hits[key] = []
         while window and now - window[0] >= self.per:
-            window.popleft()
+            del window[0]  # at most `uses` entries: constant
         if len(window) >= self.uses:
             raise RateLimited(self.per - (now - window[0]))
         window.append(now)
-        if len(self._hits) > 10_000:
-            self._forget_idle(now)
+        self._hits.move_to_end(key)
+        self._forget_idle(now)
 
     def _forget_idle(self, now: float) -> None:
-        """Keys whose last use is outside the window hold nothing worth keeping."""
-        for key in [k for k, w in self._hits.items() if not w or now - w[-1] >= self.per]:
-            del self._hits[key]
+        """Drops keys from the front while their last use is outside the window (each key is dropped
+        once, so this is O(1) amortised), then any beyond `max_keys`."""
+        hits = self._hits
+        while hits:
+            oldest = next(iter(hits.values()))
+            if oldest and now - oldest[-1] < self.per:
+                break
+            hits.popitem(last=False)
+        while len(hits) > self.max_keys:
+            hits.popitem(last=False)

@@ -5,6 +5,7 @@ so every run stops at exactly the place the test names."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -52,17 +53,36 @@ def counts(database: Path) -> tuple[int, int]:
         return db.execute("SELECT (SELECT count(*) FROM films), (SELECT count(*) FROM facts)").fetchone()
 
 
-def test_an_import_killed_anywhere_leaves_nothing_half_imported(tmp_path: Path):
-    catalog = write_catalog(tmp_path / "catalog", films=4_500, facts=9_000)  # three chunks of films
+def films_are_whole(database: Path, catalog: Path) -> None:
+    """Every film the database holds has every fact the file gives it: a chunk commits films whole."""
+    expected = {(f["title"], f["year"]): len(f["facts"]) for f in json.loads(catalog.read_text())["films"]}
+    with sqlite3.connect(database) as db:
+        held = db.execute(
+            "SELECT f.title, f.year, count(x.id) FROM films f LEFT JOIN facts x ON x.film_id = f.id GROUP BY f.id"
+        ).fetchall()
+    assert [row for row in held if expected[(row[0], row[1])] != row[2]] == []
+
+
+def test_an_import_killed_anywhere_keeps_every_committed_film_whole_and_a_rerun_finishes_it(tmp_path: Path):
+    # 4,500 films of 2 facts: chunks of 2,000 films (4,000 facts), so three commits: 2,000, 2,000, 500.
+    catalog = write_catalog(tmp_path / "catalog", films=4_500, facts=9_000)
     database = tmp_path / "crash.db"
-    for point in ("import.chunk:1", "import.chunk:3", "import.before_commit"):
+    for point, committed in (
+        ("import.before_commit:1", 0),  # killed inside the first chunk: nothing
+        ("import.chunk:1", 2_000),  # killed just after the first commit: its films, whole
+        ("import.before_commit:3", 4_000),  # a rerun, killed inside its third chunk: the first two
+    ):
         result = cli(database, "import", str(catalog), failpoint=point)
         assert result.returncode == KILLED, result.stderr
         assert_whole(database)
-        assert counts(database) == (0, 0), point
+        assert counts(database) == (committed, committed * 2), point
+        films_are_whole(database, catalog)
 
-    assert cli(database, "import", str(catalog)).returncode == 0
+    finished = cli(database, "import", str(catalog))
+    assert finished.returncode == 0, finished.stderr
+    assert "films: 500 added, 4000 already present" in finished.stdout
     assert counts(database) == (4_500, 9_000)
+    films_are_whole(database, catalog)
     assert cli(database, "import", str(catalog), failpoint="import.before_commit").returncode == KILLED
     assert_whole(database)
     assert counts(database) == (4_500, 9_000)
