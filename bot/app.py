@@ -23,6 +23,7 @@ from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
 from bot.db.store import Store
 from bot.importing import bundled_files, fingerprint, import_files
+from bot.services.quiz import QuizService
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
@@ -30,7 +31,7 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
+EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.quiz")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # discord.py's names for the tasks that answer interactions (commands, buttons, modals).
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal")
@@ -79,6 +80,7 @@ class TriviaBot(commands.Bot):
         self._trivia: TriviaService | None = None
         self._daily: DailyService | None = None
         self._submissions: SubmissionService | None = None
+        self._quiz: QuizService | None = None
         uses, per = settings.lookup_rate
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
@@ -102,6 +104,10 @@ class TriviaBot(commands.Bot):
     def submissions(self) -> SubmissionService:
         return _started(self._submissions, "submission service")
 
+    @property
+    def quiz(self) -> QuizService:
+        return _started(self._quiz, "quiz service")
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("database ready at %s", self.settings.database_path)
@@ -119,6 +125,9 @@ class TriviaBot(commands.Bot):
             clock=self.clock,
             max_pending=self.settings.submission_max_pending,
             cooldown_seconds=self.settings.submission_cooldown_seconds,
+        )
+        self._quiz = QuizService(
+            self.store, clock=self.clock, rng=self.rng, cooldown_seconds=self.settings.quiz_cooldown_seconds
         )
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
