@@ -322,11 +322,18 @@ class QuizRepository:
         )
         params = (member_id, choice, points_right, points_first, to_ms(now), choice, choice, round_id, round_id,
                   round_id, guild_id, to_ms(now))  # fmt: skip
-        async with self.store.transaction() as conn, conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        rows = await self._write_returning(sql, params)
+        if not rows:
             return None
+        row = rows[0]
         return Answer(round_id, member_id, choice, bool(row[0]), bool(row[1]), row[2])
+
+    async def _write_returning(self, sql: str, params: Sequence[object]) -> list[aiosqlite.Row]:
+        """One statement, atomic on its own, returning rows, in one trip to the database thread: under the
+        store's write lock like `Store.write` (so it never lands inside another coroutine's transaction),
+        without BEGIN/COMMIT round trips. The answer path is the one hot write; five trips cost it 5x."""
+        async with self.store._write_lock:
+            return list(await self.store.conn.execute_fetchall(sql, tuple(params)))
 
     async def member_answer(self, round_id: int, member_id: int) -> Answer | None:
         row = await self.store.fetchone(
@@ -450,31 +457,36 @@ class QuizRepository:
         return [r[0] for r in rows]
 
     async def decoy_candidates(
-        self, guild_id: int, answer: FilmChoice, *, start_id: int, per_kind: int
+        self, guild_id: int, answer: FilmChoice, *, start_id: int, year: int | None, per_kind: int
     ) -> list[FilmChoice]:
-        """Films that could be confused with `answer`: some from its decade, some of its genre, some from
-        anywhere (from a random place in the catalog), each with facts visible in the guild."""
+        """Films that could be confused with `answer`: up to `per_kind` from its decade (from `year` in it, when
+        it has films), of its genre, and from anywhere, each with facts visible in the guild. Every query seeks
+        an index (films' year or genre, then id) from the random id `start_id` on, so it is cheap at any size."""
         visible = await self._visible_filter()
         has_facts = f"EXISTS (SELECT 1 FROM facts x WHERE x.film_id = c.id AND {visible})"  # noqa: S608
-        queries: list[tuple[str, dict[str, object]]] = []
+        kinds: list[list[str]] = []
         if answer.year:
-            decade = answer.year // 10 * 10
-            queries.append(("year BETWEEN :lo AND :hi ORDER BY random()", {"lo": decade, "hi": decade + 9}))
+            kinds.append(["year = :year AND id >= :start", "year BETWEEN :lo AND :hi AND id >= :start",
+                          "year BETWEEN :lo AND :hi"])  # fmt: skip
         if answer.genre:
-            queries.append(("genre = :genre ORDER BY random()", {"genre": answer.genre}))
-        queries.append(("id >= :start ORDER BY id", {"start": start_id}))
-        queries.append(("id >= 0 ORDER BY id", {}))
-        found: list[FilmChoice] = []
-        for where, extra in queries:
-            rows = await self._fetch(
-                "SELECT c.id, c.title, c.year, c.genre FROM (SELECT id, title, year, genre FROM films"  # noqa: S608
-                f" WHERE id != :id AND {where} LIMIT :n) c WHERE {has_facts} LIMIT :k",
-                {"guild": guild_id, "id": answer.film_id, "n": per_kind * 4, "k": per_kind, **extra},
-            )
-            found.extend(_film(r) for r in rows)
-            if len(found) >= per_kind * 3:
-                break
-        return found
+            kinds.append(["genre = :genre AND id >= :start", "genre = :genre"])
+        kinds.append(["id >= :start", "id >= 0"])
+        decade = (answer.year or 0) // 10 * 10
+        params = {"guild": guild_id, "id": answer.film_id, "n": per_kind * 4, "k": per_kind, "start": start_id,
+                  "year": year or answer.year, "lo": decade, "hi": decade + 9, "genre": answer.genre}  # fmt: skip
+        found: dict[int, FilmChoice] = {}
+        for variants in kinds:
+            for where in variants:
+                rows = await self._fetch(
+                    "SELECT c.id, c.title, c.year, c.genre FROM (SELECT id, title, year, genre FROM films"  # noqa: S608
+                    f" WHERE id != :id AND {where} LIMIT :n) c WHERE {has_facts} LIMIT :k",
+                    params,
+                )
+                for row in rows:
+                    found.setdefault(row[0], _film(row))
+                if len(rows) >= per_kind:
+                    break
+        return list(found.values())
 
     async def _fetch(self, sql: str, params: dict[str, object]) -> list[aiosqlite.Row]:
         """Named parameters (the visibility filter uses :guild more than once)."""

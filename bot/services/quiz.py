@@ -251,7 +251,11 @@ class QuizService:
                 if question is None:
                     continue
                 candidates = await self.repo.decoy_candidates(
-                    guild_id, fact.film, start_id=self.rng.randint(0, top_film), per_kind=DECOYS_PER_KIND
+                    guild_id,
+                    fact.film,
+                    start_id=self.rng.randint(0, top_film),
+                    year=fact.film.year // 10 * 10 + self.rng.randrange(10) if fact.film.year else None,
+                    per_kind=DECOYS_PER_KIND,
                 )
                 decoys = choose_decoys(fact.film, candidates, self.rng)
                 if len(decoys) < CHOICES - 1:
