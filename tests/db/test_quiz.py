@@ -94,7 +94,10 @@ async def test_facts_that_still_name_the_film_are_never_asked(store: Store):
     clock = FakeClock()
     films = [
         FilmRecord("Mask", 1985, "Drama", facts=[FactRecord("The Maskmaker's workshop built every prosthetic.")]),
-        *[FilmRecord(f"Film {i}", 1985, "Drama", facts=[FactRecord(f"Fact number {i} about lenses.")]) for i in range(4)],
+        *[
+            FilmRecord(f"Film {i}", 1985, "Drama", facts=[FactRecord(f"Fact number {i} about lenses.")])
+            for i in range(4)
+        ],
     ]
     await CatalogRepository(store).import_films(films)
     quiz = QuizService(store, clock=clock, rng=random.Random(3))

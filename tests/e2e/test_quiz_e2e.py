@@ -31,10 +31,14 @@ class Table:
     async def next_post(self, count: int) -> dict[str, Any]:
         """Waits (on the bot's requests, not a clock) until the channel has `count` messages."""
         path = f"/channels/{self.channel}/messages"
-        await self.standin.wait_for_request(
-            lambda r: r.method == "POST" and r.path == path and len(self.standin.posted("POST", path)) >= count
-        )
-        return self.posts()[count - 1]  # recorded by the stand-in before this coroutine resumes
+        while len(self.posts()) < count:  # each pass waits for one more POST there (a refused one too)
+            seen = len(self.standin.requests)
+            await self.standin.wait_for_request(
+                lambda r, seen=seen: (
+                    r.method == "POST" and r.path == path and any(r is x for x in self.standin.requests[seen:])
+                )
+            )
+        return self.posts()[count - 1]  # the stand-in records the message before this coroutine resumes
 
     async def start(self, member: dict[str, Any], **options: int) -> Callback:
         return await self.standin.interact(
@@ -79,7 +83,9 @@ async def quiz_bot(standin: DiscordStandIn, start_bot: BotFactory, clock: FakeCl
     return bot
 
 
-async def test_a_two_round_game_with_right_wrong_late_and_double_presses(standin: DiscordStandIn, start_bot: BotFactory):
+async def test_a_two_round_game_with_right_wrong_late_and_double_presses(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
     guild = standin.add_guild()
     clock = FakeClock()
     bot = await quiz_bot(standin, start_bot, clock)
@@ -97,7 +103,8 @@ async def test_a_two_round_game_with_right_wrong_late_and_double_presses(standin
     assert MASK in embed["description"]
     assert len(set(labels(card))) == 4
     # The custom_ids name the round and the button's place, nothing about which one is right.
-    assert {CUSTOM_ID.match(c["custom_id"])["choice"] for c in card["components"][0]["components"]} == {"0", "1", "2", "3"}  # type: ignore[index]
+    places = {CUSTOM_ID.match(c["custom_id"])["choice"] for c in card["components"][0]["components"]}  # type: ignore[index]
+    assert places == {"0", "1", "2", "3"}
     right = await table.right_choice(card)
     answer = labels(card)[right]
     for word in re.findall(r"\w+", answer.rsplit(" (", 1)[0]):
@@ -248,7 +255,9 @@ async def test_two_channels_play_independently_and_one_game_per_channel(standin:
     assert two.posts()[-1]["embeds"][0]["title"] == "Quiz over: scoreboard"
 
 
-async def test_too_few_films_gets_a_clear_reply_and_cooldown_and_stop_rules(standin: DiscordStandIn, start_bot: BotFactory):
+async def test_too_few_films_gets_a_clear_reply_and_cooldown_and_stop_rules(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
     guild = standin.add_guild()
     clock = FakeClock()
     bot = await start_bot(clock=clock, quiz_tick_seconds=3600)  # the seed only: one film
@@ -362,3 +371,21 @@ def test_every_fact_of_the_test_catalog_is_masked_or_skipped():
             assert asked is not None, fact.text
             assert not still_names(asked, TitleWords.of(film.title, film.year, film.aliases))
             assert str(film.year) not in asked
+
+
+async def test_a_channel_that_refuses_the_card_ends_the_game_and_frees_the_channel(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    guild = standin.add_guild()
+    clock = FakeClock()
+    bot = await quiz_bot(standin, start_bot, clock)
+    table = Table(standin, bot, guild)
+    standin.fail("POST", f"/channels/{table.channel}/messages", 403, times=1)
+    assert not (await table.start(member(standin, "101", "alice"), rounds=2)).ephemeral
+    await standin.wait_for_request(lambda r: r.method == "POST" and r.path.endswith(f"{table.channel}/messages"))
+    await table.tick()  # (the start's own pass got the 403; this one finds nothing left to do)
+    assert await bot.quiz.repo.running_in(int(table.channel)) is None
+    assert table.posts() == []  # no scoreboard for a game nobody could see
+    clock.advance(seconds=61)
+    assert not (await table.start(member(standin, "101", "alice"), rounds=1)).ephemeral  # the channel is free again
+    assert (await table.next_post(1))["embeds"][0]["title"] == "Which film? · Round 1 of 1"

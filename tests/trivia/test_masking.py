@@ -26,13 +26,13 @@ def test_curly_possessives_and_plural_possessives():
 def test_a_title_of_several_words_is_one_mask_and_each_significant_word_alone_too():
     text = "Back to the Future was a hit; the future of the franchise was back in 1989 and Future's DeLorean too."
     masked = mask_fact(text, "Back to the Future", 1985)
-    assert masked == (
-        f"{MASK} was a hit; the {MASK} of the franchise was {MASK} in 1989 and {MASK}'s DeLorean too."
-    )
+    assert masked == (f"{MASK} was a hit; the {MASK} of the franchise was {MASK} in 1989 and {MASK}'s DeLorean too.")
 
 
 def test_the_leading_article_is_masked_with_the_title_or_not_at_all():
-    assert mask_fact("The Goonies' ship; in Goonies the kids", "The Goonies", 1985) == f"{MASK}' ship; in {MASK} the kids"
+    assert (
+        mask_fact("The Goonies' ship; in Goonies the kids", "The Goonies", 1985) == f"{MASK}' ship; in {MASK} the kids"
+    )
     assert mask_fact("The Mask made Jim Carrey", "Mask, The", 1994) == f"{MASK} made Jim Carrey"
     # "The" alone is not a title word: other sentences keep it.
     assert mask_fact("The Breakfast Club was shot in a gym. The gym was real.", "The Breakfast Club", 1985) == (
@@ -59,7 +59,10 @@ def test_hyphens_joins_and_dots():
 
 
 def test_a_title_of_small_words_only_is_masked_everywhere():
-    assert mask_fact("It was shot in Maine. It's the clown.", "It", 1990) == f"{MASK} was shot in Maine. {MASK}'s the clown."
+    assert (
+        mask_fact("It was shot in Maine. It's the clown.", "It", 1990)
+        == f"{MASK} was shot in Maine. {MASK}'s the clown."
+    )
 
 
 def test_adjacent_masks_read_as_one_so_the_word_count_does_not_show():
