@@ -8,9 +8,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.services.quiz import QuizService
+from bot.db.submissions import GuildSettings, SubmissionRepository
+from bot.services.quiz import Member, QuizService
+from bot.trivia.quiz import NotEnoughFilms, QuizError
 from bot.trivia.records import FactRecord, FilmRecord
 from tests.fake_clock import FakeClock
 
@@ -118,3 +122,32 @@ async def test_week_leaderboard_counts_only_the_last_seven_days(store: Store):
     assert await quiz.leaderboard(1, "week") == []
     assert [line.points for line in await quiz.leaderboard(1, "all")] == [2]
     assert clock.now - timedelta(days=7) > datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+async def test_a_guilds_own_facts_count_only_there_and_too_few_films_changes_nothing(store: Store):
+    catalog = CatalogRepository(store)
+    await catalog.import_films(FILMS[:3])
+    own = await catalog.import_films([FilmRecord("Local Film", 1999, "Drama")])
+    assert own.films_added == 1
+    film_id = (await store.fetchone("SELECT id FROM films WHERE title = 'Local Film'"))[0]  # type: ignore[index]
+    await store.write(
+        "INSERT INTO facts (film_id, text, origin, guild_id, content_hash) VALUES (?, ?, 'submission', 1, x'01')",
+        (film_id, "A fact only this server approved, about its lenses."),
+    )
+    quiz = QuizService(store, clock=FakeClock())
+    with pytest.raises(NotEnoughFilms, match="there are 3"):
+        await quiz.start(guild_id=2, channel_id=20, starter_id=5, rounds=1, seconds=30)
+    assert await quiz.repo.running_in(20) is None
+    game = await quiz.start(guild_id=1, channel_id=10, starter_id=5, rounds=1, seconds=30)
+    assert game.guild_id == 1
+
+
+async def test_the_reviewer_role_may_stop_anyones_game(store: Store):
+    clock = FakeClock()
+    quiz, _ = await started(store, clock)
+    await SubmissionRepository(store).save_settings(GuildSettings(1, reviewer_role_id=77), clock())
+    with pytest.raises(QuizError, match="Only the member who started"):
+        await quiz.stop(guild_id=1, channel_id=10, member=Member(8, role_ids=frozenset({76})))
+    stopped = await quiz.stop(guild_id=1, channel_id=10, member=Member(8, role_ids=frozenset({77})))
+    assert stopped.starter_id == 7
+    assert await quiz.repo.running_in(10) is None
