@@ -177,13 +177,14 @@ def still_names(masked: str, words: TitleWords) -> bool:
     """True when the masked text still gives the film away: a title word, its joined form or the year
     left whole, or a long title word inside another word ("Maskmaker"). Such facts are never asked."""
     plain = masked.replace(MASK, " ")
+    long_words = [w for w in (*words.significant, *words.joined) if len(w) >= _SUBSTRING_MIN]
     for token in _tokens(plain):
         if words.word_matches(token.key):
             return True
-    folded = fold(plain)
-    for word in (*words.significant, *words.joined):
-        if len(word) >= _SUBSTRING_MIN and word in folded.replace(" ", ""):
+        glued = token.key.replace(" ", "")
+        if any(word in glued for word in long_words):
             return True
+    folded = fold(plain)
     if words.year is not None and str(words.year) in folded:
         return True
     return any(len(p) > 1 and f" {' '.join(p)} " in f" {folded} " for p in words.phrases)
@@ -193,6 +194,6 @@ def askable(text: str, title: str, year: int | None, aliases: Iterable[str] = ()
     """The masked question, or None when masking cannot hide the film (such a fact is skipped)."""
     words = TitleWords.of(title, year, aliases)
     masked = mask_with(text, words)
-    if MASK not in masked and not masked.strip():
+    if not masked.strip():
         return None
     return None if still_names(masked, words) else masked

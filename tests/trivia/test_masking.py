@@ -123,3 +123,7 @@ def test_nothing_of_the_film_is_left(title: str, year: int, aliases: list[str], 
     masked = askable(text, title, year, aliases)
     assert masked is not None
     assert not still_names(masked, TitleWords.of(title, year, aliases))
+
+
+def test_a_title_word_spread_over_two_words_is_not_a_mention():
+    assert askable("He attacked at dawn.", "Heat", 1995) == "He attacked at dawn."
