@@ -186,6 +186,13 @@ async def test_many_members_pressing_at_once_are_each_counted_once(standin: Disc
     assert sum(a.first for a in answers) == 1
     assert sum(a.correct for a in answers) == 4  # players 0, 4, 8, 12 pressed the right one
 
+    clock.advance(seconds=60)
+    await table.tick()
+    board = await standin.interact(standin.slash(guild, "trivia-quiz leaderboard", member=players[0]))
+    assert board.embeds[0]["footer"]["text"] == "page 1 of 2"  # 15 players, 10 a page
+    assert [c["label"] for c in board.data["components"][0]["components"]] == ["Previous", "Next"]
+    assert board.embeds[0]["description"].count("<@") == 10
+
 
 async def test_a_game_survives_a_restart_in_the_middle_of_a_round(standin: DiscordStandIn, start_bot: BotFactory):
     guild = standin.add_guild()
