@@ -22,6 +22,7 @@ from bot.daily_service import DailyService
 from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.importing import import_bundled
+from bot.services.quiz import QuizService
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
@@ -30,7 +31,7 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
+EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.quiz")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHUTDOWN_GRACE_SECONDS = 5.0
 RESTARTING = "The bot is restarting; try again in a few seconds."
@@ -139,6 +140,7 @@ class TriviaBot(commands.Bot):
         self._trivia: TriviaService | None = None
         self._daily: DailyService | None = None
         self._submissions: SubmissionService | None = None
+        self._quiz: QuizService | None = None
         uses, per = settings.lookup_rate
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
@@ -164,6 +166,10 @@ class TriviaBot(commands.Bot):
     def submissions(self) -> SubmissionService:
         return _started(self._submissions, "submission service")
 
+    @property
+    def quiz(self) -> QuizService:
+        return _started(self._quiz, "quiz service")
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("database ready at %s", self.settings.database_path)
@@ -181,6 +187,9 @@ class TriviaBot(commands.Bot):
             clock=self.clock,
             max_pending=self.settings.submission_max_pending,
             cooldown_seconds=self.settings.submission_cooldown_seconds,
+        )
+        self._quiz = QuizService(
+            self.store, clock=self.clock, rng=self.rng, cooldown_seconds=self.settings.quiz_cooldown_seconds
         )
         await self.import_bundled_data()
         await self.trivia.refresh_titles()

@@ -37,6 +37,8 @@ class Settings:
     extra_extensions: tuple[str, ...] = ()
     lookup_rate: tuple[int, float] = (5, 30.0)
     env_file: Path | None = None  # the .env file read, if any (logged at start)
+    quiz_tick_seconds: float = 1.0
+    quiz_cooldown_seconds: float = 60.0
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -146,6 +148,8 @@ def load_settings(
         submission_max_pending=int(_positive_float(values, "SUBMISSION_MAX_PENDING", 5)),
         submission_cooldown_seconds=_positive_float(values, "SUBMISSION_COOLDOWN_SECONDS", 60.0),
         lookup_rate=_rate(values, "LOOKUP_RATE_LIMIT", "5/30"),
+        quiz_tick_seconds=_positive_float(values, "QUIZ_TICK_SECONDS", 1.0),
+        quiz_cooldown_seconds=_positive_float(values, "QUIZ_COOLDOWN_SECONDS", 60.0),
         extra_extensions=tuple(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),

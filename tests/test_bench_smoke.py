@@ -24,3 +24,16 @@ async def test_the_full_benchmark_runs_on_a_tiny_catalog(tmp_path: Path):
     burst = next(f for f in figures if f.name.startswith("burst"))
     assert burst.baseline_value == 5  # every interaction of the burst was answered
     assert (tmp_path / "results.json").exists()
+
+
+async def test_the_quiz_benchmark_runs_and_counts_every_answer(tmp_path: Path):
+    from bench.quiz import main as quiz_main
+    from bench.quiz import parse_args as quiz_args
+
+    rows = await quiz_main(
+        quiz_args(["--games", "2", "--members", "3", "--rounds", "2", "--spread", "0", "--films", "40",
+                   "--facts", "120", "--out", str(tmp_path)])
+    )  # fmt: skip
+    counted = rows[0]
+    assert counted.met, counted  # every answer of 2 games x 3 members x 2 rounds was recorded
+    assert rows[1].met  # every round closed in the one tick after its instant

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import TriviaBot
 from tests.e2e.conftest import BotFactory
+from tests.e2e.quiz_catalog import add_quiz_films
 from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 EVERYTHING = (1 << 41) - 1  # an admin: Discord sends every permission bit for them
@@ -85,7 +86,43 @@ async def config_role(w: World, where: Guild, member: dict[str, Any]) -> Callbac
     return await w.standin.interact(w.standin.slash(where, "trivia-config reviewer-role", options, member=member))
 
 
+async def quiz_game(w: World, starter_id: int) -> int:
+    """A quiz running in the home server's first channel, started by `starter_id`; its first round's id."""
+    await add_quiz_films(w.bot)
+    channel = int(w.home.channels[0]["id"])
+    await w.bot.quiz.start(guild_id=int(w.home.id), channel_id=channel, starter_id=starter_id, rounds=2, seconds=30)
+    await w.bot.quiz.advance()
+    (round_,) = await w.bot.quiz.to_post()
+    return round_.id
+
+
+async def quiz_start(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    await add_quiz_films(w.bot)
+    return await w.standin.interact(w.standin.slash(where, "trivia-quiz start", {"rounds": 1}, member=member))
+
+
+async def quiz_stop_own(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    await quiz_game(w, int(member["user"]["id"]))
+    return await w.standin.interact(w.standin.slash(where, "trivia-quiz stop", member=member))
+
+
+async def quiz_stop_other(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    await quiz_game(w, starter_id=1)
+    return await w.standin.interact(w.standin.slash(where, "trivia-quiz stop", member=member))
+
+
+async def quiz_answer(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    round_id = await quiz_game(w, starter_id=1)
+    return await w.standin.interact(w.standin.button(where, f"quiz:answer:{round_id}:0", member=member))
+
+
+async def quiz_leaderboard(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-quiz leaderboard", member=member))
+
+
 ALLOWED, REFUSED = True, False
+ONLY_STARTER = "Only the member who started this quiz or a reviewer"
+OTHER_SERVER_QUIZ = "This button belongs to a quiz in another server."
 MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
 NOT_HERE = "There is no submission #1 in this server."
@@ -124,6 +161,17 @@ TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("/trivia-config reviewer-role", config_role, "home", "member", REFUSED, MANAGE_SERVER),
     ("/trivia-config reviewer-role", config_role, "home", "reviewer", REFUSED, MANAGE_SERVER),
     ("/trivia-config reviewer-role", config_role, "home", "admin", ALLOWED, ""),
+    ("/trivia-quiz start", quiz_start, "home", "member", ALLOWED, ""),
+    ("/trivia-quiz start", quiz_start, "away", "member", ALLOWED, ""),
+    ("/trivia-quiz stop", quiz_stop_own, "home", "member", ALLOWED, ""),
+    ("/trivia-quiz stop", quiz_stop_other, "home", "member", REFUSED, ONLY_STARTER),
+    ("/trivia-quiz stop", quiz_stop_other, "home", "reviewer", ALLOWED, ""),
+    ("/trivia-quiz stop", quiz_stop_other, "home", "admin", ALLOWED, ""),
+    ("/trivia-quiz stop", quiz_stop_other, "away", "admin", REFUSED, "No quiz is running in this channel."),
+    ("quiz answer", quiz_answer, "home", "member", ALLOWED, ""),
+    ("quiz answer", quiz_answer, "away", "member", REFUSED, OTHER_SERVER_QUIZ),
+    ("quiz answer", quiz_answer, "away", "admin", REFUSED, OTHER_SERVER_QUIZ),
+    ("/trivia-quiz leaderboard", quiz_leaderboard, "home", "member", ALLOWED, ""),
 ]
 
 
@@ -145,12 +193,20 @@ async def test_permission_table(
     if allowed:
         assert not (reply.ephemeral and (ONLY_REVIEWERS in reply.content or "permission" in reply.content)), reply
         assert "went wrong" not in reply.content
+        assert ONLY_STARTER not in reply.content
+        assert OTHER_SERVER_QUIZ not in reply.content
+        assert "films with facts" not in reply.content
     else:
         assert reply.ephemeral, reply
         assert refusal in reply.content
         # A refusal changes nothing: the submission and the home server's schedules are as they were.
         assert await world.bot.submissions.repo.get(world.submission_id) == before
         assert await world.bot.daily.list(int(world.home.id)) == schedules_before
+        # ...and a quiz refused a stop or an answer still runs, with no answer recorded.
+        game = await world.bot.quiz.repo.running_in(int(world.home.channels[0]["id"]))
+        if name.startswith(("/trivia-quiz", "quiz")):
+            assert game is not None
+            assert await world.bot.quiz.repo.leaderboard(int(world.home.id), since=None, limit=10) == []
 
 
 async def test_the_away_servers_list_never_shows_the_home_servers_schedules(
