@@ -19,11 +19,11 @@ from pathlib import Path
 
 from bench.timing import measure, summary, table
 from bot.clock import to_epoch
-from bot.daily_service import DailyService
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
+from bot.services.daily import DailyService
+from bot.services.trivia import TriviaService
 from bot.trivia.records import FactRecord, FilmRecord
-from bot.trivia_service import TriviaService
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -30,8 +30,8 @@ from bench.catalog import write as write_catalog
 from bench.timing import measure, percentile, table
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import bundled_files, import_files
-from bot.trivia_service import TriviaService
+from bot.services.importing import bundled_files, import_files
+from bot.services.trivia import TriviaService
 from tests.e2e.standin import DiscordStandIn
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,13 +29,13 @@ from bot.db import backup as backups
 from bot.db.catalog import CatalogRepository
 from bot.db.store import SchemaTooNew, Store
 from bot.db.submissions import SubmissionRepository
-from bot.importing import import_bundled, read_catalog_files
 from bot.runlock import RunLock
+from bot.services.importing import import_bundled, read_catalog_files
+from bot.services.trivia import TriviaService
 from bot.trivia.catalog_formats import to_csv, to_json
 from bot.trivia.display import render_text
 from bot.trivia.errors import EmptyCatalog, FilmNotFound, NoFacts, TriviaError
 from bot.trivia.text import plural
-from bot.trivia_service import TriviaService
 
 log = logging.getLogger("bot")
 CLI_CHANNEL_ID = 0  # the CLI's own "channel" for the don't-repeat record, apart from every real one

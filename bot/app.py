@@ -18,16 +18,16 @@ from discord.ext import commands
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.daily_service import DailyService
 from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
-from bot.importing import import_bundled
+from bot.services.daily import DailyService
+from bot.services.importing import import_bundled
 from bot.services.quiz import QuizService
-from bot.submission_service import SubmissionService
+from bot.services.submissions import SubmissionService
+from bot.services.trivia import TriviaService
 from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
 from bot.trivia.text import plural
-from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import report_interaction_error
-from bot.daily_service import CHANNEL_DELETED, ScheduleView
-from bot.db.daily import ClaimedPost
 from bot.faults import failpoint
+from bot.services.daily import CHANNEL_DELETED, ScheduleView
+from bot.trivia.rows import ClaimedPost
 from bot.trivia.schedule import suggest_timezones
 from bot.trivia.text import plural
 from cogs.fact_card import fact_embed, fact_view, safe

@@ -20,7 +20,6 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import report_interaction_error
-from bot.db.quiz import Round
 from bot.services.quiz import Member, Reveal, Scoreboard
 from bot.trivia.display import credit_text
 from bot.trivia.quiz import (
@@ -33,6 +32,7 @@ from bot.trivia.quiz import (
     POINTS_FIRST,
     QuizError,
 )
+from bot.trivia.rows import Round
 from cogs.fact_card import EMBED_COLOUR, clip, safe, static_view
 from cogs.paginator import send_pages
 from cogs.shared import ensure_bot_can_post

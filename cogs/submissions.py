@@ -17,12 +17,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error, send_ephemeral
-from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
-from bot.db.submissions import Submission
 from bot.faults import failpoint
-from bot.submission_service import Reviewer, Target
+from bot.services.submissions import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
+from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem, Submission
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
 from cogs.shared import ensure_bot_can_post

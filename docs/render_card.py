@@ -42,8 +42,8 @@ async def example() -> dict[str, Any]:
     """The embed and components of a /trivia answer, as discord.py sends them to Discord."""
     from bot.db.catalog import CatalogRepository
     from bot.db.store import Store
-    from bot.importing import import_files
-    from bot.trivia_service import TriviaService
+    from bot.services.importing import import_files
+    from bot.services.trivia import TriviaService
     from cogs.fact_card import fact_embed, fact_view
 
     store = await Store.open(":memory:")

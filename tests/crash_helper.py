@@ -9,9 +9,9 @@ import asyncio
 import sys
 
 from bot.db.store import Store
-from bot.submission_service import Reviewer, SubmissionService
+from bot.services.submissions import Reviewer, SubmissionService
+from bot.services.trivia import TriviaService
 from bot.trivia.errors import TriviaError
-from bot.trivia_service import TriviaService
 
 MODERATOR = Reviewer(900, "Crash Test Mod", manage_messages=True, role_ids=frozenset())
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.db.submissions import Submission
 from bot.trivia.catalog_formats import parse_csv, parse_json
 from bot.trivia.display import FactCard
 from bot.trivia.errors import ImportFormatError, TriviaError
 from bot.trivia.page_format import parse_page
+from bot.trivia.rows import Submission
 from bot.trivia.schedule import InvalidTime, UnknownTimezone, parse_time, parse_timezone, suggest_timezones
 from bot.trivia.submissions import CleanSubmission, SubmissionRefused, clean_submission
 from bot.trivia.titles import TitleIndex

@@ -8,10 +8,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.db.models import CatalogStats, Fact, Film, FilmFacts, ImportSummary
 from bot.db.store import Store
 from bot.faults import failpoint
 from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
+from bot.trivia.rows import CatalogStats, Fact, Film, FilmFacts, ImportSummary
 from bot.trivia.text import fold
 from bot.trivia.titles import normalise_title
 

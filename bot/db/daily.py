@@ -4,7 +4,6 @@ so a crash at any moment leaves either both or neither."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -12,34 +11,9 @@ import aiosqlite
 from bot.clock import from_epoch, to_epoch
 from bot.db.store import Store
 from bot.faults import failpoint
+from bot.trivia.rows import Advance, ClaimedPost, Schedule
 
 MAX_SEND_ATTEMPTS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    id: int
-    guild_id: int
-    channel_id: int
-    local_time: str
-    timezone: str
-    film_id: int | None
-    next_due_at: datetime
-    last_posted_date: str | None
-    paused_reason: str | None
-    problem: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedPost:
-    id: int
-    schedule_id: int
-    guild_id: int
-    channel_id: int
-    fact_id: int
-    local_date: str
-    attempts: int
-    claimed_at: datetime | None = None  # claimed, or last failed for certain: a re-send is safe shortly after
 
 
 def _schedule(row: aiosqlite.Row) -> Schedule:
@@ -54,16 +28,6 @@ def _post(row: aiosqlite.Row) -> ClaimedPost:
         row["id"], row["schedule_id"], row["guild_id"], row["channel_id"], row["fact_id"], row["local_date"],
         row["attempts"], from_epoch(row["claimed_at"]),
     )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Advance:
-    """What a tick decided for one due schedule; applied atomically by `DailyRepository.advance`."""
-
-    schedule: Schedule
-    next_due_at: datetime
-    post_on: str | None  # local date to post for, or None to skip this one
-    problem: str | None = None
 
 
 class DailyRepository:

@@ -4,26 +4,13 @@ delivery loop, so a crash between a commit and its message loses nothing and sen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from bot.clock import to_epoch
 from bot.db.store import Store
-
-REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
-REVIEW_UPDATE = "review_update"  # that post shows the decision and loses its buttons
-DECISION_DM = "decision_dm"  # the member hears the outcome
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    id: int
-    kind: str
-    submission_id: int
-    channel_id: int | None
-    attempts: int
+from bot.trivia.rows import REVIEW_POST, OutboxItem
 
 
 async def enqueue(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.db.store import Store
 from bot.trivia.quiz import FilmChoice
+from bot.trivia.rows import Answer, FactCandidate, Game, MemberTotals, NeedsRound, Round, ScoreLine
 
 ACTIVE = ("open", "closed")
 
@@ -25,81 +25,6 @@ def to_ms(moment: datetime) -> int:
 
 def from_ms(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Game:
-    id: int
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    rounds: int
-    seconds: int
-    status: str
-    started_at: datetime
-    ended_by: int | None = None
-    end_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    id: int
-    game_id: int
-    guild_id: int
-    channel_id: int
-    number: int
-    rounds: int  # of the game: "round 2 of 5"
-    question: str
-    fact_text: str
-    answer_label: str
-    credit: str | None
-    choices: list[str]
-    right_choice: int
-    status: str
-    closes_at: datetime
-    message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    round_id: int
-    member_id: int
-    choice: int
-    correct: bool
-    first: bool
-    points: int
-
-
-@dataclass(frozen=True, slots=True)
-class NeedsRound:
-    """A running game with no round under way: the next round is `number` (beyond `rounds`: it is over)."""
-
-    game: Game
-    number: int
-
-
-@dataclass(frozen=True, slots=True)
-class FactCandidate:
-    fact_id: int
-    film: FilmChoice
-    text: str
-    credit: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreLine:
-    member_id: int
-    points: int
-    right: int
-    answers: int
-
-
-@dataclass(frozen=True, slots=True)
-class MemberTotals:
-    games: int
-    answers: int
-    right: int
-    points: int
 
 
 _GAME = "id, guild_id, channel_id, starter_id, rounds, seconds, status, started_at, ended_by, end_reason"

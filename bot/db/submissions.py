@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
-from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, enqueue, review_post_waiting
+from bot.db.outbox import enqueue, review_post_waiting
 from bot.db.store import Store
 from bot.faults import failpoint
-from bot.trivia.errors import TriviaError
+from bot.trivia.errors import NoSuchSubmission
 from bot.trivia.records import fact_hash
+from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, Draft, Event, GuildSettings, Submission
 from bot.trivia.submissions import AlreadyDecided, SubmitterState
 from bot.trivia.titles import normalise_title
 
@@ -26,73 +26,6 @@ _SELECT = (
     " s.fact_id, s.created_at, s.decided_at, s.review_channel_id, s.review_message_id"
     " FROM submissions s LEFT JOIN films f ON f.id = s.film_id"
 )
-
-
-class NoSuchSubmission(TriviaError):
-    def __init__(self, submission_id: int) -> None:
-        super().__init__(f"There is no submission #{submission_id} in this server.")
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    id: int
-    guild_id: int
-    member_id: int
-    member_name: str
-    film_id: int | None
-    film_title: str | None
-    film_year: int | None
-    proposed_title: str | None
-    proposed_year: int | None
-    text: str
-    source: str | None
-    status: str
-    reviewer_id: int | None
-    reviewer_name: str | None
-    reason: str | None
-    fact_id: int | None
-    created_at: datetime
-    decided_at: datetime | None
-    review_channel_id: int | None
-    review_message_id: int | None
-
-    @property
-    def film_label(self) -> str:
-        if self.film_title is not None:
-            return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
-        return f"{self.proposed_title} ({self.proposed_year})"
-
-    @property
-    def proposes_film(self) -> bool:
-        return self.film_id is None
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    guild_id: int
-    member_id: int
-    member_name: str
-    film_id: int | None
-    proposed_title: str | None
-    proposed_year: int | None
-    text: str
-    source: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    guild_id: int
-    review_channel_id: int | None = None
-    reviewer_role_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    action: str
-    actor_id: int
-    actor_name: str
-    detail: dict[str, Any]
-    at: datetime
 
 
 def _submission(row: aiosqlite.Row) -> Submission:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, system_clock
-from bot.db.quiz import Answer, FactCandidate, Game, MemberTotals, QuizRepository, Round, ScoreLine
+from bot.db.quiz import QuizRepository
 from bot.db.store import Store
 from bot.db.submissions import SubmissionRepository
 from bot.trivia.masking import askable
@@ -30,6 +30,7 @@ from bot.trivia.quiz import (
     choose_decoys,
     streaks,
 )
+from bot.trivia.rows import Answer, FactCandidate, Game, MemberTotals, Round, ScoreLine
 from bot.trivia.submissions import is_reviewer
 
 log = logging.getLogger(__name__)

@@ -91,3 +91,8 @@ def check_row_id(value: int, what: str) -> int:
     if not 0 < value <= MAX_ROW_ID:
         raise TriviaError(f"That button refers to no {what}.")
     return value
+
+
+class NoSuchSubmission(TriviaError):
+    def __init__(self, submission_id: int) -> None:
+        super().__init__(f"There is no submission #{submission_id} in this server.")

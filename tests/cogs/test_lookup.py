@@ -11,10 +11,10 @@ import pytest
 from bot.app import APOLOGY, describe_error, report_interaction_error
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files
+from bot.services.importing import import_files
+from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
 from bot.trivia.errors import FilmNotFound
-from bot.trivia_service import TriviaService
 from cogs.fact_card import AnotherFactButton, fact_embed
 from cogs.lookup import Lookup
 from tests.conftest import SEED_PAGE

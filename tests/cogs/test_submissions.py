@@ -7,7 +7,7 @@ from unittest.mock import MagicMock
 
 import discord
 
-from bot.db.submissions import Submission
+from bot.trivia.rows import Submission
 from cogs.submissions import ReviewButton, review_embed, review_view, reviewer_from
 
 

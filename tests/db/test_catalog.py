@@ -6,7 +6,7 @@ import pytest
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files, read_catalog_file
+from bot.services.importing import import_files, read_catalog_file
 from bot.trivia.catalog_formats import to_json
 from bot.trivia.errors import ImportFormatError
 from bot.trivia.records import FactRecord, FilmRecord

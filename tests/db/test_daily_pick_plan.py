@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.daily_service import DailyService
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
+from bot.services.daily import DailyService
+from bot.services.trivia import TriviaService
 from bot.trivia.records import FactRecord, FilmRecord
-from bot.trivia_service import TriviaService
 from tests.fake_clock import FakeClock
 
 

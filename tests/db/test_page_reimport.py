@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files
+from bot.services.importing import import_files
 from bot.trivia.records import FactRecord, FilmRecord
 
 INTRO = "Go behind the scenes on the 1987 Horror movie starring Donald Pleasence"

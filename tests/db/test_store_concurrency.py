@@ -18,8 +18,8 @@ import pytest
 from bot.db import store as store_module
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store, available_migrations
-from bot.importing import import_files
-from bot.trivia_service import TriviaService
+from bot.services.importing import import_files
+from bot.services.trivia import TriviaService
 from tests.conftest import ROOT, SEED_PAGE
 
 

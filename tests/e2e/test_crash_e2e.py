@@ -20,9 +20,9 @@ from bench.catalog import write as write_catalog
 from bot.db.catalog import CatalogRepository
 from bot.db.daily import DailyRepository
 from bot.db.store import Store
-from bot.importing import import_files
-from bot.submission_service import SubmissionService
-from bot.trivia_service import TriviaService
+from bot.services.importing import import_files
+from bot.services.submissions import SubmissionService
+from bot.services.trivia import TriviaService
 from tests.conftest import ROOT, SEED_PAGE
 from tests.e2e.standin import DiscordStandIn
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.daily_service import RESEND_WINDOW
+from bot.services.daily import RESEND_WINDOW
 from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import DiscordStandIn
 from tests.fake_clock import FakeClock

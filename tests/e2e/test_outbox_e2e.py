@@ -17,9 +17,9 @@ import pytest
 from bot.app import TriviaBot
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files
-from bot.submission_service import Reviewer, SubmissionService
-from bot.trivia_service import TriviaService
+from bot.services.importing import import_files
+from bot.services.submissions import Reviewer, SubmissionService
+from bot.services.trivia import TriviaService
 from tests.conftest import ROOT, SEED_PAGE
 from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn, Guild

@@ -25,7 +25,7 @@ from bench.catalog import write as write_catalog
 from bot.db.catalog import CatalogRepository
 from bot.db.daily import DailyRepository
 from bot.db.store import Store
-from bot.importing import import_files
+from bot.services.importing import import_files
 from tests.conftest import ROOT, SEED_PAGE
 from tests.e2e.standin import DiscordStandIn
 from tests.e2e.test_process_e2e import read_until

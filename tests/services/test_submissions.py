@@ -10,13 +10,12 @@ import pytest
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.db.submissions import NoSuchSubmission
-from bot.importing import import_files
-from bot.submission_service import Reviewer, SubmissionService, Target
-from bot.trivia.errors import AmbiguousFilm
+from bot.services.importing import import_files
+from bot.services.submissions import Reviewer, SubmissionService, Target
+from bot.services.trivia import TriviaService
+from bot.trivia.errors import AmbiguousFilm, NoSuchSubmission
 from bot.trivia.records import FilmRecord
 from bot.trivia.submissions import AlreadyDecided, NotAReviewer, SubmissionRefused
-from bot.trivia_service import TriviaService
 from tests.conftest import SEED_PAGE
 from tests.fake_clock import FakeClock
 

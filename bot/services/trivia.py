@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, iso, system_clock
 from bot.db.catalog import CatalogRepository
-from bot.db.models import Fact, Film
 from bot.db.shown import ShownRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
+from bot.trivia.rows import Fact, Film
 from bot.trivia.titles import TitleEntry, TitleIndex
 
 log = logging.getLogger(__name__)

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.daily_service import DailyService, NoSchedule
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files
+from bot.services.daily import DailyService, NoSchedule
+from bot.services.importing import import_files
+from bot.services.trivia import TriviaService
 from bot.trivia.errors import FilmNotFound
 from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia.schedule import InvalidTime, UnknownTimezone
-from bot.trivia_service import TriviaService
 from tests.conftest import SEED_PAGE
 from tests.fake_clock import FakeClock
 

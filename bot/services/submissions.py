@@ -11,10 +11,12 @@ from functools import partial
 from typing import Any
 
 from bot.clock import Clock, system_clock
-from bot.db.outbox import OutboxItem, OutboxRepository
+from bot.db.outbox import OutboxRepository
 from bot.db.store import Store
-from bot.db.submissions import Draft, GuildSettings, NoSuchSubmission, Submission, SubmissionRepository
-from bot.trivia.errors import MAX_ROW_ID, AmbiguousFilm, EmptyCatalog, FilmNotFound, TriviaError
+from bot.db.submissions import SubmissionRepository
+from bot.services.trivia import TriviaService
+from bot.trivia.errors import MAX_ROW_ID, AmbiguousFilm, EmptyCatalog, FilmNotFound, NoSuchSubmission, TriviaError
+from bot.trivia.rows import Draft, GuildSettings, OutboxItem, Submission
 from bot.trivia.submissions import (
     NotAReviewer,
     check_member_limits,
@@ -26,7 +28,6 @@ from bot.trivia.submissions import (
     parse_proposed_year,
     split_proposed_title,
 )
-from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 RETRY_FIRST_SECONDS = 30  # a failed delivery waits this, doubling each time...

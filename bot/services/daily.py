@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import Clock, system_clock
 from bot.db.catalog import CatalogRepository
-from bot.db.daily import Advance, ClaimedPost, DailyRepository, Schedule
+from bot.db.daily import DailyRepository
 from bot.db.store import Store
+from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
 from bot.trivia.errors import TriviaError
+from bot.trivia.rows import Advance, ClaimedPost, Schedule
 from bot.trivia.schedule import decide, next_due, parse_time, parse_timezone
-from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 1000

@@ -12,10 +12,11 @@ import pytest
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.db.submissions import GuildSettings, SubmissionRepository
+from bot.db.submissions import SubmissionRepository
 from bot.services.quiz import Member, QuizService
 from bot.trivia.quiz import NotEnoughFilms, QuizError
 from bot.trivia.records import FactRecord, FilmRecord
+from bot.trivia.rows import GuildSettings
 from tests.fake_clock import FakeClock
 
 FILMS = [

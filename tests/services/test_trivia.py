@@ -7,10 +7,10 @@ import pytest
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.importing import import_files
+from bot.services.importing import import_files
+from bot.services.trivia import TriviaService
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.records import FilmRecord
-from bot.trivia_service import TriviaService
 from tests.conftest import SEED_PAGE
 from tests.seed_expectations import credit_for
 

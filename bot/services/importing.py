@@ -9,12 +9,12 @@ from pathlib import Path
 
 from bot.db.catalog import CatalogRepository
 from bot.db.meta import MetaRepository
-from bot.db.models import ImportSummary
 from bot.db.store import Store
 from bot.trivia.catalog_formats import parse_csv, parse_json
 from bot.trivia.errors import ImportFormatError
 from bot.trivia.page_format import READER_VERSION, parse_page
 from bot.trivia.records import FilmRecord
+from bot.trivia.rows import ImportSummary
 
 log = logging.getLogger(__name__)
 CATALOG_SUFFIXES = (".json", ".csv", ".txt", ".page")

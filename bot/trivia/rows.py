@@ -1,0 +1,271 @@
+"""The rows every layer shares, as dataclasses: the store returns them, services pass them on, cogs show them.
+
+They live here, at the bottom layer (plain data, no I/O), so that nothing above the store ever sees a cursor
+or a column name, and cogs can name a Submission or a Round without importing the store (bot/db).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.trivia.quiz import FilmChoice
+
+# Outbox kinds: side effects written with the change that causes them (bot/db/outbox.py).
+REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
+REVIEW_UPDATE = "review_update"  # that post shows the decision and loses its buttons
+DECISION_DM = "decision_dm"  # the member hears the outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    id: int
+    title: str
+    year: int | None
+    genre: str
+    cast: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: int
+    film_id: int
+    text: str
+    section: str
+    credit: str | None
+    source: str | None
+    origin: str
+    guild_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FilmFacts:
+    film: Film
+    facts: list[Fact]
+    seen: set[int]  # facts the channel was shown this cycle
+    last_shown: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    films_added: int = 0
+    films_existing: int = 0
+    facts_added: int = 0
+    facts_skipped: int = 0
+    facts_updated: int = 0  # already present: corrected by a new reading of their page, or a gap filled
+    facts_removed: int = 0  # no longer on the page they were read from (or folded into a fact's paragraphs)
+
+    def __add__(self, other: ImportSummary) -> ImportSummary:
+        return ImportSummary(
+            self.films_added + other.films_added,
+            self.films_existing + other.films_existing,
+            self.facts_added + other.facts_added,
+            self.facts_skipped + other.facts_skipped,
+            self.facts_updated + other.facts_updated,
+            self.facts_removed + other.facts_removed,
+        )
+
+    def describe(self) -> str:
+        text = (
+            f"films: {self.films_added} added, {self.films_existing} already present; "
+            f"facts: {self.facts_added} added, {self.facts_skipped} skipped (already present)"
+        )
+        if self.facts_updated or self.facts_removed:
+            text += f"; {self.facts_updated} updated, {self.facts_removed} removed (no longer on their page)"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    films: int
+    facts: int
+    global_facts: int
+    guild_facts: int
+    films_without_facts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    id: int
+    guild_id: int
+    channel_id: int
+    local_time: str
+    timezone: str
+    film_id: int | None
+    next_due_at: datetime
+    last_posted_date: str | None
+    paused_reason: str | None
+    problem: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPost:
+    id: int
+    schedule_id: int
+    guild_id: int
+    channel_id: int
+    fact_id: int
+    local_date: str
+    attempts: int
+    claimed_at: datetime | None = None  # claimed, or last failed for certain: a re-send is safe shortly after
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """What a tick decided for one due schedule; applied atomically by `DailyRepository.advance`."""
+
+    schedule: Schedule
+    next_due_at: datetime
+    post_on: str | None  # local date to post for, or None to skip this one
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    kind: str
+    submission_id: int
+    channel_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Game:
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    rounds: int
+    seconds: int
+    status: str
+    started_at: datetime
+    ended_by: int | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    game_id: int
+    guild_id: int
+    channel_id: int
+    number: int
+    rounds: int  # of the game: "round 2 of 5"
+    question: str
+    fact_text: str
+    answer_label: str
+    credit: str | None
+    choices: list[str]
+    right_choice: int
+    status: str
+    closes_at: datetime
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    round_id: int
+    member_id: int
+    choice: int
+    correct: bool
+    first: bool
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsRound:
+    """A running game with no round under way: the next round is `number` (beyond `rounds`: it is over)."""
+
+    game: Game
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class FactCandidate:
+    fact_id: int
+    film: FilmChoice
+    text: str
+    credit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    member_id: int
+    points: int
+    right: int
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTotals:
+    games: int
+    answers: int
+    right: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    id: int
+    guild_id: int
+    member_id: int
+    member_name: str
+    film_id: int | None
+    film_title: str | None
+    film_year: int | None
+    proposed_title: str | None
+    proposed_year: int | None
+    text: str
+    source: str | None
+    status: str
+    reviewer_id: int | None
+    reviewer_name: str | None
+    reason: str | None
+    fact_id: int | None
+    created_at: datetime
+    decided_at: datetime | None
+    review_channel_id: int | None
+    review_message_id: int | None
+
+    @property
+    def film_label(self) -> str:
+        if self.film_title is not None:
+            return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
+        return f"{self.proposed_title} ({self.proposed_year})"
+
+    @property
+    def proposes_film(self) -> bool:
+        return self.film_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    guild_id: int
+    member_id: int
+    member_name: str
+    film_id: int | None
+    proposed_title: str | None
+    proposed_year: int | None
+    text: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    review_channel_id: int | None = None
+    reviewer_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    action: str
+    actor_id: int
+    actor_name: str
+    detail: dict[str, Any]
+    at: datetime
