@@ -25,18 +25,15 @@ from bot.services.importing import import_bundled
 from bot.services.quiz import QuizService
 from bot.services.submissions import SubmissionService
 from bot.services.trivia import TriviaService
-from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
 from bot.trivia.text import plural
+from cogs.kit import admit, report_interaction_error
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.quiz")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHUTDOWN_GRACE_SECONDS = 5.0
-RESTARTING = "The bot is restarting; try again in a few seconds."
-MESSAGE_LIMIT = 2000  # Discord refuses longer message content
-APOLOGY = "Sorry, something went wrong on our side. The admins can find the details in the bot's log."
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -74,20 +71,6 @@ class InFlight:
             if not running or remaining <= 0:
                 return len(running)
             await asyncio.wait(running, timeout=remaining)
-
-
-async def admit(interaction: discord.Interaction) -> bool:
-    """Counts the interaction as under way; once shutdown has begun, refuses it with a short
-    "restarting" note instead (an autocomplete just gets no choices)."""
-    in_flight: InFlight | None = getattr(interaction.client, "in_flight", None)
-    if in_flight is None:
-        return True
-    in_flight.enter()  # a refusal is under way too: it gets its answer out before HTTP closes
-    if in_flight.accepting:
-        return True
-    if interaction.type is not discord.InteractionType.autocomplete:
-        await send_ephemeral(interaction, RESTARTING)
-    return False
 
 
 class TriviaTree(app_commands.CommandTree):
@@ -325,57 +308,3 @@ def _started(value: T | None, name: str) -> T:
     if value is None:
         raise RuntimeError(f"the {name} starts in setup_hook")
     return value
-
-
-def describe_error(error: BaseException) -> str | None:
-    """The member-facing text for an error we expect, or None for a bug that must be logged."""
-    original = getattr(error, "original", None) or error
-    if isinstance(original, TriviaError):
-        return str(original)
-    if isinstance(original, DatabaseBusy):
-        log.warning("an interaction gave up waiting for the database: %s", original)
-        return "The catalog is busy with a large import right now; please try again in a few seconds."
-    if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
-        return f"You need the **{needed}** permission to do that."
-    if isinstance(error, app_commands.TransformerError):
-        # Only a hand-made payload gets here: Discord's own pickers offer this server's channels and roles.
-        kind = {
-            discord.AppCommandOptionType.channel: "channel",
-            discord.AppCommandOptionType.role: "role",
-            discord.AppCommandOptionType.user: "member",
-        }.get(error.type)
-        if kind:
-            return f"That {kind} is not one I can use: pick a {kind} of this server."
-        return "That value does not fit this option; pick one Discord offers."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "That only works in a server, not in direct messages."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You are not allowed to do that here."
-    return None
-
-
-async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """The one place errors become replies: domain errors ephemerally as written, anything else
-    logged with its traceback and answered with a short apology."""
-    message = describe_error(error)
-    if message is None:
-        command = interaction.command.qualified_name if interaction.command else interaction.data
-        log.error("unhandled error in interaction %s (%s)", interaction.id, command, exc_info=error)
-        message = APOLOGY
-    await send_ephemeral(interaction, message)
-
-
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    message = message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-        else:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-    except discord.HTTPException:
-        log.warning("could not tell the member about an error in interaction %s", interaction.id, exc_info=True)

@@ -10,21 +10,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import report_interaction_error
 from bot.faults import failpoint
 from bot.services.daily import CHANNEL_DELETED, ScheduleView
 from bot.trivia.rows import ClaimedPost
 from bot.trivia.schedule import suggest_timezones
 from bot.trivia.text import plural
-from cogs.fact_card import fact_embed, fact_view, safe
+from cogs.fact_card import fact_embed, fact_view
+from cogs.kit import (
+    POST_PERMISSIONS,
+    Interaction,
+    ensure_bot_can_post,
+    film_choices,
+    permission_names,
+    report_interaction_error,
+    safe,
+)
 from cogs.paginator import send_pages
-from cogs.shared import POST_PERMISSIONS, ensure_bot_can_post, film_choices
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
 
 log = logging.getLogger(__name__)
-NEEDED_TEXT = ", ".join(n.replace("_", " ") for n in POST_PERMISSIONS)
+NEEDED_TEXT = permission_names(POST_PERMISSIONS, bold=False)
 SEND_CONCURRENCY = 8  # discord.py's own rate limiter paces the requests; this only bounds tasks in flight
 
 
@@ -48,11 +55,11 @@ class ForgetDeletedButton(discord.ui.Button["discord.ui.View"]):
         noun = "schedule" if count == 1 else "schedules"
         super().__init__(label=f"Remove {count} {noun} of deleted channels", style=discord.ButtonStyle.danger)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: Interaction) -> None:
         try:
             if interaction.guild_id is None or not interaction.permissions.manage_guild:
                 raise app_commands.MissingPermissions(["manage_guild"])
-            removed = await interaction.client.daily.forget_deleted_channels(interaction.guild_id)  # type: ignore[attr-defined]
+            removed = await interaction.client.daily.forget_deleted_channels(interaction.guild_id)
             await interaction.response.edit_message(
                 content=f"Removed {plural(removed, 'schedule')} of deleted channels.", embed=None, view=None
             )

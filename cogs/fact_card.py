@@ -10,29 +10,22 @@ from typing import Any
 
 import discord
 
-from bot.app import admit, report_interaction_error
 from bot.trivia.display import FactCard, credit_text
 from bot.trivia.errors import check_row_id
+from cogs.kit import (
+    DESCRIPTION_LIMIT,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    TOTAL_LIMIT,
+    Interaction,
+    ReportingItem,
+    clip,
+    safe,
+    static_view,
+)
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
-# Discord's limits; an embed over any of them is rejected whole.
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_LIMIT = 1024
-FOOTER_LIMIT = 2048
-TOTAL_LIMIT = 6000
 SOURCE_SHOWN = 500  # a source is a link or a citation; more is noise under the fact
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def safe(text: str) -> str:
-    """Text from pages and members renders as written: markdown escaped, mentions defused (they
-    cannot ping anyway with AllowedMentions.none(), but should not even look like a mention)."""
-    escaped = discord.utils.escape_markdown(text)
-    return discord.utils.escape_mentions(escaped)
 
 
 def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
@@ -51,6 +44,7 @@ def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
 
 
 class AnotherFactButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"trivia:another:(?P<film_id>[0-9]{1,19})(?P<reply>:r)?",
 ):
@@ -78,32 +72,15 @@ class AnotherFactButton(
     ) -> AnotherFactButton:
         return cls(int(match["film_id"]), reply=bool(match["reply"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            check_row_id(self.film_id, "film")
-            interaction.client.lookup_limit.hit(interaction.user.id)  # type: ignore[attr-defined]
-            shown = await interaction.client.trivia.pick(  # type: ignore[attr-defined]
-                self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
-            )
-            answer = interaction.response.send_message if self.reply else interaction.response.edit_message
-            await answer(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
-            await shown.remember()  # after answering: the member never waits for the write
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-
-def static_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """Buttons whose presses are routed by their custom_id (DynamicItem), so discord.py need not keep
-    a View per message sent: stopped before sending, it is serialised and then forgotten. Without
-    this, every fact card would stay in memory for the life of the process."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
+    async def run(self, interaction: Interaction) -> None:
+        check_row_id(self.film_id, "film")
+        interaction.client.lookup_limit.hit(interaction.user.id)
+        shown = await interaction.client.trivia.pick(
+            self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
+        )
+        answer = interaction.response.send_message if self.reply else interaction.response.edit_message
+        await answer(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
+        await shown.remember()  # after answering: the member never waits for the write
 
 
 def fact_view(film_id: int, *, reply: bool = False) -> discord.ui.View:

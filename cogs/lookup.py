@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.trivia.titles import MAX_QUERY_LENGTH
 from cogs.fact_card import AnotherFactButton, fact_embed, fact_view
-from cogs.shared import film_choices
+from cogs.kit import film_choices
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.app import admit
+from cogs.kit import admit, clip
 
 PAGE_CHARS = 3500  # under the 4096 description limit, with room for the footer
 PAGE_LINES = 10
@@ -18,7 +18,7 @@ def paginate(lines: list[str], *, per_page: int = PAGE_LINES, max_chars: int = P
     current: list[str] = []
     size = 0
     for line in lines:
-        line = line if len(line) <= max_chars else line[: max_chars - 1] + "…"
+        line = clip(line, max_chars)
         if current and (len(current) >= per_page or size + len(line) + 2 > max_chars):
             pages.append("\n\n".join(current))
             current, size = [], 0

@@ -19,7 +19,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import report_interaction_error
 from bot.services.quiz import Member, Reveal, Scoreboard
 from bot.trivia.display import credit_text
 from bot.trivia.quiz import (
@@ -33,9 +32,9 @@ from bot.trivia.quiz import (
     QuizError,
 )
 from bot.trivia.rows import Round
-from cogs.fact_card import EMBED_COLOUR, clip, safe, static_view
+from cogs.fact_card import EMBED_COLOUR
+from cogs.kit import Interaction, ReportingItem, clip, ensure_bot_can_post, safe, static_view
 from cogs.paginator import send_pages
-from cogs.shared import ensure_bot_can_post
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -48,11 +47,8 @@ RIGHT_SHOWN = 30  # members listed by name under a revealed round; the rest are 
 T = TypeVar("T")
 
 
-def quiz_of(interaction: discord.Interaction) -> Any:
-    return interaction.client.quiz  # type: ignore[attr-defined]
-
-
 class AnswerButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"quiz:answer:(?P<round>[0-9]{1,19}):(?P<choice>[0-3])",
 ):
@@ -82,20 +78,17 @@ class AnswerButton(
         label = getattr(item, "label", None) or "your choice"
         return cls(int(match["round"]), int(match["choice"]), label)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            if interaction.guild_id is None:
-                raise QuizError("Quiz buttons only work in the server the quiz is played in.")
-            await quiz_of(interaction).answer(
-                self.round_id, guild_id=interaction.guild_id, member_id=interaction.user.id, choice=self.choice
-            )
-            await interaction.response.send_message(
-                f"Locked in: **{safe(clip(self.label, 200))}**. The answer is revealed when the round closes.",
-                ephemeral=True,
-                allowed_mentions=NONE,
-            )
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise QuizError("Quiz buttons only work in the server the quiz is played in.")
+        await interaction.client.quiz.answer(
+            self.round_id, guild_id=interaction.guild_id, member_id=interaction.user.id, choice=self.choice
+        )
+        await interaction.response.send_message(
+            f"Locked in: **{safe(clip(self.label, 200))}**. The answer is revealed when the round closes.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
 
 
 def question_embed(round_: Round) -> discord.Embed:

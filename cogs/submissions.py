@@ -16,21 +16,34 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error, send_ephemeral
 from bot.faults import failpoint
 from bot.services.submissions import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
 from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem, Submission
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
-from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
-from cogs.shared import ensure_bot_can_post
+from cogs.fact_card import EMBED_COLOUR, SOURCE_SHOWN
+from cogs.kit import (
+    FIELD_LIMIT,
+    MODAL_TITLE_LIMIT,
+    TOTAL_LIMIT,
+    Interaction,
+    ReportingItem,
+    admit,
+    clip,
+    cog_of,
+    ensure_bot_can_post,
+    film_choices,
+    report_interaction_error,
+    safe,
+    send_ephemeral,
+    static_view,
+)
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
 
 log = logging.getLogger(__name__)
-MODAL_TITLE_LIMIT = 45
 OUTBOX_POLL_SECONDS = 30.0  # retries fall due on the clock; new side effects wake the loop at once
 DECIDED_COLOUR = {"approved": discord.Colour.green(), "rejected": discord.Colour.red()}
 REVIEW_ACTIONS = {
@@ -46,10 +59,6 @@ def reviewer_from(interaction: discord.Interaction) -> Reviewer:
     user = interaction.user
     roles = frozenset(role.id for role in getattr(user, "roles", []))
     return Reviewer(user.id, clip(user.display_name, 100), interaction.permissions.manage_messages, roles)
-
-
-def bot_of(interaction: discord.Interaction) -> TriviaBot:
-    return interaction.client  # type: ignore[return-value]
 
 
 def review_embed(submission: Submission, *, waiting: int | None = None) -> discord.Embed:
@@ -81,6 +90,7 @@ def review_embed(submission: Submission, *, waiting: int | None = None) -> disco
 
 
 class ReviewButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"review:(?P<action>approve|edit|reject|block):(?P<id>[0-9]{1,19})",
 ):
@@ -98,36 +108,24 @@ class ReviewButton(
     ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            cog: Submissions = bot_of(interaction).get_cog("Submissions")  # type: ignore[assignment]
-            if interaction.guild_id is None:
-                raise TriviaError("Review buttons only work in the server the submission was made in.")
-            check_row_id(self.submission_id, "submission")
-            service = bot_of(interaction).submissions
-            reviewer = reviewer_from(interaction)
-            await service.require_reviewer(interaction.guild_id, reviewer)
-            if self.action == "approve":
-                decided = await service.approve(self.submission_id, interaction.guild_id, reviewer)
-                await cog.show_decision(interaction, [decided])
-            elif self.action == "block":
-                rejected = await service.block_submitter(self.submission_id, interaction.guild_id, reviewer)
-                await cog.show_decision(interaction, rejected, note="The submitter can no longer submit here.")
-            else:
-                submission = await service.repo.get(self.submission_id)
-                if submission is None or submission.guild_id != interaction.guild_id:
-                    raise TriviaError(f"There is no submission #{self.submission_id} in this server.")
-                if submission.status != "pending":
-                    raise TriviaError(
-                        f"Submission #{submission.id} was already {submission.status} by {submission.reviewer_name}."
-                    )
-                modal = edit_form(submission) if self.action == "edit" else reject_form(submission)
-                await interaction.response.send_modal(modal)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise TriviaError("Review buttons only work in the server the submission was made in.")
+        check_row_id(self.submission_id, "submission")
+        cog = cog_of(interaction.client, Submissions)
+        service = interaction.client.submissions
+        reviewer = reviewer_from(interaction)
+        await service.require_reviewer(interaction.guild_id, reviewer)
+        if self.action == "approve":
+            decided = await service.approve(self.submission_id, interaction.guild_id, reviewer)
+            await cog.show_decision(interaction, [decided])
+        elif self.action == "block":
+            rejected = await service.block_submitter(self.submission_id, interaction.guild_id, reviewer)
+            await cog.show_decision(interaction, rejected, note="The submitter can no longer submit here.")
+        else:
+            submission = await service.waiting(self.submission_id, interaction.guild_id)
+            modal = edit_form(submission) if self.action == "edit" else reject_form(submission)
+            await interaction.response.send_modal(modal)
 
 
 def review_view(submission_id: int) -> discord.ui.View:
@@ -276,7 +274,7 @@ class Submissions(commands.Cog):
         self.bot.remove_dynamic_items(ReviewButton)
         acquired = False
         try:
-            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            async with asyncio.timeout(self.bot.shutdown_grace):
                 acquired = await self._delivering.acquire()
         except TimeoutError:
             log.warning("an outbox delivery was still running at shutdown; it will be retried at the next start")
@@ -300,12 +298,7 @@ class Submissions(commands.Cog):
 
     @submit.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        try:
-            entries = await self.bot.trivia.autocomplete(current)
-        except TriviaError:
-            return []
-        labels = [clip(e.label, 100) for e in entries]
-        return [app_commands.Choice(name=label, value=label) for label in labels]
+        return await film_choices(self.bot, current)
 
     @app_commands.command(name="trivia-review", description="Review the oldest waiting submission")
     @app_commands.guild_only()
@@ -396,7 +389,7 @@ class Submissions(commands.Cog):
     async def _edit_form(self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]) -> None:
         assert interaction.guild_id is not None
         submission_id = check_row_id(int(match["id"]), "submission")
-        current = await self.bot.submissions.repo.get(submission_id)
+        current = await self.bot.submissions.get(submission_id)
         film = values.get("film") or None
         if current is not None and film == clip(current.film_label, 100):
             film = None  # left as prefilled
@@ -463,7 +456,7 @@ class Submissions(commands.Cog):
     async def _deliver(self, item: OutboxItem) -> None:
         service = self.bot.submissions
         try:
-            submission = await service.repo.get(item.submission_id)
+            submission = await service.get(item.submission_id)
             if submission is None:  # pragma: no cover - submissions are never deleted
                 await service.delivered(item, "gave up: no such submission")
             elif item.kind == REVIEW_POST:

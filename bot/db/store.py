@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.trivia.errors import StoreBusy
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -32,7 +34,7 @@ _WRITER_BUSY_MS = 20  # SQLite's own wait inside one try; keeps the writer's thr
 _READER_BUSY_MS = 5000  # readers only wait in WAL's rare cases (recovery after a crash)
 
 
-class DatabaseBusy(sqlite3.OperationalError):
+class DatabaseBusy(sqlite3.OperationalError, StoreBusy):
     """Another process held SQLite's write lock for longer than LOCK_WAIT_SECONDS."""
 
 

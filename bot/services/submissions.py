@@ -138,6 +138,21 @@ class SubmissionService:
         )
         return submission, ahead
 
+    async def waiting(self, submission_id: int, guild_id: int) -> Submission:
+        """A submission of this server still waiting for a decision (to edit or reject), or a refusal
+        that says why not: another server's, or already decided and by whom."""
+        submission = await self.repo.get(submission_id)
+        if submission is None or submission.guild_id != guild_id:
+            raise NoSuchSubmission(submission_id)
+        if submission.status != "pending":
+            raise TriviaError(
+                f"Submission #{submission.id} was already {submission.status} by {submission.reviewer_name}."
+            )
+        return submission
+
+    async def get(self, submission_id: int) -> Submission | None:
+        return await self.repo.get(submission_id)
+
     async def require_reviewer(self, guild_id: int, reviewer: Reviewer) -> None:
         """Checked on every command and every button press: roles change, messages stay."""
         settings = await self.repo.settings(guild_id)

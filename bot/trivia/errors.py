@@ -96,3 +96,8 @@ def check_row_id(value: int, what: str) -> int:
 class NoSuchSubmission(TriviaError):
     def __init__(self, submission_id: int) -> None:
         super().__init__(f"There is no submission #{submission_id} in this server.")
+
+
+class StoreBusy(TriviaError):
+    """The store gave up waiting for another process's write lock (a large CLI import): nothing was
+    done, and the member is asked to try again rather than shown an apology."""

@@ -8,7 +8,6 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
-from bot.app import APOLOGY, describe_error, report_interaction_error
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.services.importing import import_files
@@ -16,6 +15,7 @@ from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
 from bot.trivia.errors import FilmNotFound
 from cogs.fact_card import AnotherFactButton, fact_embed
+from cogs.kit import APOLOGY, describe_error, report_interaction_error
 from cogs.lookup import Lookup
 from tests.conftest import SEED_PAGE
 

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.app import RESTARTING
+from cogs.kit import RESTARTING
 from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import DiscordStandIn
 
