@@ -127,7 +127,6 @@ class TriviaBot(commands.Bot):
         uses, per = settings.lookup_rate
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
-        self.commands_synced: bool | None = None  # None: not attempted; False: unchanged, skipped
         self.in_flight = InFlight()
         self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
         self.tree.on_error = self.on_app_command_error
@@ -206,7 +205,6 @@ class TriviaBot(commands.Bot):
         digest = self._command_digest(guild_id)
         if await MetaRepository(self.store).get(self._sync_key(guild_id)) == digest:
             log.info("slash commands unchanged; not syncing")
-            self.commands_synced = False
             return
         try:
             await self.sync_commands(guild_id)
@@ -234,7 +232,6 @@ class TriviaBot(commands.Bot):
             await meta.set(self._sync_key(guild_id), self._command_digest(guild_id))
         except DatabaseBusy:
             log.warning("could not store the command hash (database locked); commands sync again next start")
-        self.commands_synced = True
         where = f"guild {guild_id}" if guild_id else "all guilds (global commands can take a while to appear)"
         log.info("synced %s to %s", plural(len(synced), "slash command"), where)
         return len(synced)

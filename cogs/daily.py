@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.faults import failpoint
-from bot.services.daily import CHANNEL_DELETED, ScheduleView
+from bot.services.daily import CHANNEL_DELETED, ScheduleListing
 from bot.trivia.rows import ClaimedPost
 from bot.trivia.schedule import suggest_timezones
 from bot.trivia.text import plural
@@ -35,7 +35,7 @@ NEEDED_TEXT = permission_names(POST_PERMISSIONS, bold=False)
 SEND_CONCURRENCY = 8  # discord.py's own rate limiter paces the requests; this only bounds tasks in flight
 
 
-def describe_schedule(view: ScheduleView) -> str:
+def describe_schedule(view: ScheduleListing) -> str:
     s = view.schedule
     line = f"<#{s.channel_id}> · {s.local_time} {s.timezone}"
     if view.film_label:
@@ -114,7 +114,7 @@ class Daily(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         ensure_bot_can_post(interaction, channel)
-        view = await self.bot.daily.set(
+        view = await self.bot.daily.set_schedule(
             guild_id=interaction.guild.id,
             channel_id=channel.id,
             time_text=time,
@@ -152,7 +152,7 @@ class Daily(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        views = await self.bot.daily.list(interaction.guild.id)
+        views = await self.bot.daily.schedules(interaction.guild.id)
         if not views:
             await interaction.response.send_message(
                 "No daily trivia in this server yet. Start one with `/trivia-daily set`.", ephemeral=True

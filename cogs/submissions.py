@@ -150,7 +150,7 @@ def stateless(modal: discord.ui.Modal) -> discord.ui.Modal:
 
 def submit_form(target: Target) -> discord.ui.Modal:
     """A proposal carries its title in a prefilled field (custom_ids are short); a film, its id."""
-    title = f"Propose “{target.label}”" if target.proposed else f"A fact about {target.label}"
+    title = f"Propose “{target.title}”" if target.proposed else f"A fact about {target.label}"
     custom_id = "submit:new" if target.proposed else f"submit:film:{target.film_id}"
     modal = discord.ui.Modal(title=clip(title, MODAL_TITLE_LIMIT), custom_id=custom_id)
     modal.add_item(
@@ -183,7 +183,7 @@ def submit_form(target: Target) -> discord.ui.Modal:
             )
         )
         modal.add_item(
-            discord.ui.TextInput(label="Film title", custom_id="title", default=target.label, max_length=MAX_TITLE)
+            discord.ui.TextInput(label="Film title", custom_id="title", default=target.title, max_length=MAX_TITLE)
         )
     return stateless(modal)
 

@@ -259,10 +259,3 @@ class DailyRepository:
                 (reason, reason, post.local_date, post.schedule_id),
             )
 
-    async def posts_for_channel(self, channel_id: int) -> list[tuple[int, str, str, int]]:
-        """(fact id, local date, status, cycle) in posting order: what a channel has been sent."""
-        rows = await self.store.fetchall(
-            "SELECT fact_id, local_date, status, cycle FROM daily_posts WHERE channel_id = ? ORDER BY id",
-            (channel_id,),
-        )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -31,7 +31,7 @@ class NoSchedule(TriviaError):
 
 
 @dataclass(frozen=True, slots=True)
-class ScheduleView:
+class ScheduleListing:
     schedule: Schedule
     film_label: str | None
 
@@ -56,7 +56,7 @@ class DailyService:
         # here and recorded on a later tick, never sent again.
         self._unrecorded: dict[int, tuple[ClaimedPost, int]] = {}
 
-    async def set(
+    async def set_schedule(
         self,
         *,
         guild_id: int,
@@ -65,7 +65,7 @@ class DailyService:
         timezone: str | None,
         film: str | None,
         admin_id: int,
-    ) -> ScheduleView:
+    ) -> ScheduleListing:
         """Everything is validated before anything is stored: a bad time, zone or film changes nothing."""
         at = parse_time(time_text)
         zone = parse_timezone(timezone)
@@ -85,18 +85,18 @@ class DailyService:
             now=now,
         )
         log.info("guild %s: daily trivia in channel %s at %s %s", guild_id, channel_id, saved.local_time, zone.key)
-        return ScheduleView(saved, entry.label if entry else None)
+        return ScheduleListing(saved, entry.label if entry else None)
 
     async def stop(self, *, guild_id: int, channel_id: int) -> None:
         if not await self.repo.delete(guild_id, channel_id):
             raise NoSchedule("That channel has no daily trivia. `/trivia-daily list` shows the ones that do.")
         log.info("guild %s: daily trivia stopped in channel %s", guild_id, channel_id)
 
-    async def list(self, guild_id: int) -> list[ScheduleView]:
+    async def schedules(self, guild_id: int) -> list[ScheduleListing]:
         views = []
         for schedule in await self.repo.for_guild(guild_id):
             film = await self.catalog.film(schedule.film_id) if schedule.film_id else None
-            views.append(ScheduleView(schedule, film.label if film else None))
+            views.append(ScheduleListing(schedule, film.label if film else None))
         return views
 
     async def forget_guild(self, guild_id: int) -> int:

@@ -15,7 +15,7 @@ from bot.db.outbox import OutboxRepository
 from bot.db.store import Store
 from bot.db.submissions import SubmissionRepository
 from bot.services.trivia import TriviaService
-from bot.trivia.errors import MAX_ROW_ID, AmbiguousFilm, EmptyCatalog, FilmNotFound, NoSuchSubmission, TriviaError
+from bot.trivia.errors import MAX_ROW_ID, EmptyCatalog, FilmNotFound, NoSuchSubmission, TriviaError
 from bot.trivia.rows import Draft, GuildSettings, OutboxItem, Submission
 from bot.trivia.submissions import (
     NotAReviewer,
@@ -28,6 +28,7 @@ from bot.trivia.submissions import (
     parse_proposed_year,
     split_proposed_title,
 )
+from bot.trivia.text import film_label
 
 log = logging.getLogger(__name__)
 RETRY_FIRST_SECONDS = 30  # a failed delivery waits this, doubling each time...
@@ -40,12 +41,16 @@ class Target:
     """The film a submission is about: one in the catalog, or a title to propose."""
 
     film_id: int | None
-    label: str
-    year: int | None = None  # a proposed film's year, when the member typed "Title (Year)"
+    title: str
+    year: int | None = None  # for a proposal: the year the member typed in "Title (Year)", if any
 
     @property
     def proposed(self) -> bool:
         return self.film_id is None
+
+    @property
+    def label(self) -> str:
+        return film_label(self.title, self.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +87,14 @@ class SubmissionService:
         except (FilmNotFound, EmptyCatalog):
             title, year = split_proposed_title(film_query)
             return Target(None, clean_proposed_title(title), year)
-        except AmbiguousFilm:
-            raise
-        return Target(entry.film_id, entry.label)
+        return Target(entry.film_id, entry.title, entry.year)
 
     async def film_target(self, film_id: int) -> Target:
         """The film a submission form was opened for (its id came back in the form's custom_id)."""
         film = await self.trivia.catalog.film(film_id) if 0 < film_id <= MAX_ROW_ID else None
         if film is None:
             raise TriviaError("That film is not in the catalog any more. Open the form again with /trivia-submit.")
-        return Target(film.id, film.label)
+        return Target(film.id, film.title, film.year)
 
     async def precheck(self, guild_id: int, member_id: int) -> None:
         """Refuses before the form opens, so a member never writes a fact that could not be taken.
@@ -112,13 +115,13 @@ class SubmissionService:
     ) -> tuple[Submission, int]:
         """Stores the submission, or refuses it storing nothing. Returns it and how many wait before it."""
         clean = clean_submission(text, source)
-        proposed_year = parse_proposed_year(year, target.label) if target.proposed else None
+        proposed_year = parse_proposed_year(year, target.title) if target.proposed else None
         draft = Draft(
             guild_id=guild_id,
             member_id=member_id,
             member_name=member_name[:100],
             film_id=target.film_id,
-            proposed_title=target.label if target.proposed else None,
+            proposed_title=target.title if target.proposed else None,
             proposed_year=proposed_year,
             text=clean.text,
             source=clean.source,

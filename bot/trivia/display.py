@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.trivia.records import ARCHIVE_CREDIT
+from bot.trivia.text import film_label
 
 
 def credit_text(credit: str | None, *, imported: bool = True) -> str | None:
@@ -34,7 +35,7 @@ class FactCard:
 
     @property
     def film_label(self) -> str:
-        return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
+        return film_label(self.film_title, self.film_year)
 
     @property
     def credit_line(self) -> str | None:

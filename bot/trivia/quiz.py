@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.trivia.errors import TriviaError
-from bot.trivia.text import fold
+from bot.trivia.text import film_label, fold
 
 MIN_ROUNDS, MAX_ROUNDS, DEFAULT_ROUNDS = 1, 20, 5
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 10, 120, 30
@@ -71,7 +71,7 @@ class FilmChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return film_label(self.title, self.year)
 
     @property
     def decade(self) -> int | None:

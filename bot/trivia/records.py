@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from bot.trivia.text import fold
+from bot.trivia.text import film_label, fold
 from bot.trivia.titles import normalise_title
 
 DEFAULT_SECTION = "Behind The Scenes"
@@ -41,9 +41,6 @@ class FilmRecord:
     def label(self) -> str:
         return film_label(self.title, self.year)
 
-
-def film_label(title: str, year: int | None) -> str:
-    return f"{title} ({year})" if year else title
 
 
 def fact_hash(title: str, year: int | None, text: str) -> bytes:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.trivia.quiz import FilmChoice
+from bot.trivia.text import film_label
 
 # Outbox kinds: side effects written with the change that causes them (bot/db/outbox.py).
 REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
@@ -28,7 +29,7 @@ class Film:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return film_label(self.title, self.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +236,8 @@ class Submission:
     @property
     def film_label(self) -> str:
         if self.film_title is not None:
-            return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
-        return f"{self.proposed_title} ({self.proposed_year})"
+            return film_label(self.film_title, self.film_year)
+        return film_label(self.proposed_title or "", self.proposed_year)
 
     @property
     def proposes_film(self) -> bool:

@@ -37,6 +37,11 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
+def film_label(title: str, year: int | None) -> str:
+    """How a film is named everywhere (choices, cards, errors, logs): "Title (Year)", or the title alone."""
+    return f"{title} ({year})" if year else title
+
+
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.trivia.errors import AmbiguousFilm, FilmNotFound, InvalidQuery
-from bot.trivia.text import clean_line, fold
+from bot.trivia.text import clean_line, film_label, fold
 from bot.trivia.typos import is_typo_of
 
 MAX_QUERY_LENGTH = 200
@@ -93,7 +93,7 @@ class TitleEntry:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return film_label(self.title, self.year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ async def test_every_statement_of_a_daily_claim_uses_an_index(store: Store, film
     )  # fmt: skip
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     daily = DailyService(store, TriviaService(store), clock=clock)
-    await daily.set(guild_id=1, channel_id=2, time_text="09:00", timezone="UTC", film=film, admin_id=1)
+    await daily.set_schedule(guild_id=1, channel_id=2, time_text="09:00", timezone="UTC", film=film, admin_id=1)
     run: list[str] = []
     await store.conn.set_trace_callback(run.append)
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))

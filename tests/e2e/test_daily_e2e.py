@@ -67,7 +67,7 @@ async def test_a_post_claimed_before_a_crash_is_resent_once_and_discord_keeps_on
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set(
+    await bot.daily.set_schedule(
         guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
     )
     clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
@@ -99,7 +99,7 @@ async def test_a_member_without_manage_server_is_refused_and_nothing_is_stored(
         reply = await standin.interact(standin.slash(guild, command, options))
         assert reply.ephemeral
         assert reply.content == "You need the **Manage Server** permission to do that."
-    assert await bot.daily.list(int(guild.id)) == []
+    assert await bot.daily.schedules(int(guild.id)) == []
 
 
 async def test_bad_input_and_unusable_channels_are_refused_with_reasons(standin: DiscordStandIn, start_bot: BotFactory):
@@ -118,7 +118,7 @@ async def test_bad_input_and_unusable_channels_are_refused_with_reasons(standin:
     assert "is not a time" in await set_({"channel": ("channel", open_), "time": "half past nine"})
     assert "not a time zone I know" in await set_({"channel": ("channel", open_), "time": "9", "timezone": "Mars/Base"})
     assert "No film called" in await set_({"channel": ("channel", open_), "time": "9", "film": "zzzz"})
-    assert await bot.daily.list(int(guild.id)) == []
+    assert await bot.daily.schedules(int(guild.id)) == []
 
     stop = await standin.interact(
         standin.slash(guild, "trivia-daily stop", {"channel": ("channel", open_)}, member=admin)
@@ -139,7 +139,7 @@ async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
     for channel in (forbidden, good, gone):
-        await bot.daily.set(
+        await bot.daily.set_schedule(
             guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
         )
     standin.fail("POST", f"/channels/{forbidden}/messages", 403, times=-1)
@@ -149,7 +149,7 @@ async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their
     assert await bot.get_cog("Daily").tick() == 3
 
     assert len(standin.created_messages.get(good, [])) == 1
-    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.list(int(guild.id))}
+    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.schedules(int(guild.id))}
     assert "lacks permission" in (by_channel[int(forbidden)].paused_reason or "")
     assert by_channel[int(gone)].paused_reason == "the channel no longer exists"
     assert by_channel[int(good)].paused_reason is None
@@ -166,14 +166,14 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     doomed = guild.add_text_channel("doomed")
     bot = await start_bot(daily_tick_seconds=3600)
     for channel in (kept, doomed):
-        await bot.daily.set(
+        await bot.daily.set_schedule(
             guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
         )
 
     await standin.dispatch("CHANNEL_DELETE", {**guild.channel(doomed), "guild_id": guild.id})
     await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))  # events are handled in order
     await drain_writes(bot)
-    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.list(int(guild.id))}
+    by_channel = {v.schedule.channel_id: v.schedule for v in await bot.daily.schedules(int(guild.id))}
     assert by_channel[int(doomed)].paused_reason == "the channel was deleted"
     assert by_channel[int(kept)].paused_reason is None
 
@@ -190,14 +190,14 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     removed = await standin.interact(standin.button(guild, button["custom_id"], member=admin, message=listed.message))
     assert removed.type == 7
     assert removed.content == "Removed 1 schedule of deleted channels."
-    assert [v.schedule.channel_id for v in await bot.daily.list(int(guild.id))] == [int(kept)]
+    assert [v.schedule.channel_id for v in await bot.daily.schedules(int(guild.id))] == [int(kept)]
 
     other = standin.add_guild("Other")
     await standin.dispatch("GUILD_CREATE", other.payload(standin.bot_user))
     await standin.dispatch("GUILD_DELETE", {"id": guild.id, "unavailable": False})
     await standin.interact(standin.slash(other, "trivia", {"film": "mask"}))
     await drain_writes(bot)
-    assert await bot.daily.list(int(guild.id)) == []
+    assert await bot.daily.schedules(int(guild.id)) == []
 
 
 async def drain_writes(bot) -> None:

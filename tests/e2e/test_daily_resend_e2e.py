@@ -22,7 +22,7 @@ async def claim_then_crash(standin: DiscordStandIn, start_bot: BotFactory, clock
     guild = standin.add_guild()
     channel = guild.channels[0]["id"]
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set(
+    await bot.daily.set_schedule(
         guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
     )
     clock.set(DUE)
@@ -69,7 +69,7 @@ async def test_a_claim_older_than_the_nonce_window_is_given_up_logged_and_shown_
     assert len(standin.posted("POST", f"/channels/{channel}/messages")) == (1 if sent else 0)
     assert statuses(tmp_path) == ["failed"]
     assert any("given up, not re-sent" in r.getMessage() for r in caplog.records)
-    (view,) = await restarted.daily.list(int(guild.id))
+    (view,) = await restarted.daily.schedules(int(guild.id))
     assert "not confirmed before the bot stopped" in (view.schedule.problem or "")
 
     clock.set(DUE + timedelta(days=1))  # the next day posts as usual

@@ -43,7 +43,7 @@ async def test_an_invalid_session_makes_the_bot_identify_again(standin: DiscordS
 
 async def schedule_everywhere(bot: TriviaBot, guild: Guild, channels: list[str]) -> None:
     for channel in channels:
-        await bot.daily.set(
+        await bot.daily.set_schedule(
             guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
         )
 
@@ -60,7 +60,7 @@ async def test_429s_on_many_due_posts_delay_them_and_lose_none(standin: DiscordS
     assert await bot.get_cog("Daily").tick() == 20
     assert all(f.hits == 1 for f in faults)  # every channel was rate limited once...
     assert all(len(standin.created_messages[c]) == 1 for c in channels)  # ...and still got exactly one post
-    assert all(v.schedule.problem is None for v in await bot.daily.list(int(guild.id)))
+    assert all(v.schedule.problem is None for v in await bot.daily.schedules(int(guild.id)))
 
 
 async def test_a_500_is_retried_by_discord_py_and_the_post_is_made_once(standin: DiscordStandIn, start_bot: BotFactory):
@@ -92,7 +92,7 @@ async def test_a_503_is_recorded_retried_next_tick_and_other_channels_still_post
     await cog.tick()
     assert len(standin.created_messages[fine]) == 1
     assert failing not in standin.created_messages
-    problems = {v.schedule.channel_id: v.schedule.problem for v in await bot.daily.list(int(guild.id))}
+    problems = {v.schedule.channel_id: v.schedule.problem for v in await bot.daily.schedules(int(guild.id))}
     assert problems[int(failing)] == "Discord answered 503 on the last try"
 
     clock.advance(seconds=30)

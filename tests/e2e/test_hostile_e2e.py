@@ -38,7 +38,7 @@ async def test_hostile_text_everywhere_a_member_can_type(standin: DiscordStandIn
     for options in ({"channel": channel, "time": text}, {"channel": channel, "time": "09:00", "timezone": text}):
         reply = await standin.interact(standin.slash(guild, "trivia-daily set", options, member=admin))
         assert_safe_reply(reply)
-    assert await bot.daily.list(int(guild.id)) == []
+    assert await bot.daily.schedules(int(guild.id)) == []
     zones = await standin.interact(standin.autocomplete(guild, "trivia-daily set", "timezone", text))
     assert len(zones.data["choices"]) <= 25
 

@@ -109,8 +109,9 @@ async def test_another_fact_button_shows_a_different_fact_even_after_a_restart(
     assert second.embeds[0]["description"] != first.embeds[0]["description"]
 
     await bot.close()
-    restarted = await start_bot()
-    assert restarted.commands_synced is False  # definitions unchanged: no second sync
+    await start_bot()
+    syncs = [r for r in standin.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(syncs) == 1  # definitions unchanged: the restart did not sync again
 
     third = await standin.interact(standin.button(guild, button))
     assert third.type == 7
@@ -131,9 +132,10 @@ async def test_fact_number_out_of_range_is_ephemeral_and_helpful(standin: Discor
 
 async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, start_bot: BotFactory):
     guild = standin.add_guild()
-    bot = await start_bot(dev_guild_id=int(guild.id))
+    await start_bot(dev_guild_id=int(guild.id))
 
-    assert bot.commands_synced is True
+    syncs = [r for r in standin.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert [r.path.split("/guilds/")[-1] for r in syncs] == [f"{guild.id}/commands"]
     assert "global" not in standin.commands
     assert {c["name"] for c in standin.commands[guild.id]} == {
         "trivia",

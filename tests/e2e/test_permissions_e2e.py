@@ -37,7 +37,7 @@ async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
         guild_id=int(home.id), member_id=1, member_name="Someone", target=target, text=FACT, source=None
     )
     channel = home.channels[0]["id"]
-    await bot.daily.set(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
+    await bot.daily.set_schedule(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
                         admin_id=1)  # fmt: skip
     return World(standin, bot, home, away, submission.id, channel)
 
@@ -186,7 +186,7 @@ async def test_permission_table(
 ):  # fmt: skip
     world = await build(standin, start_bot)
     before = await world.bot.submissions.repo.get(world.submission_id)
-    schedules_before = await world.bot.daily.list(int(world.home.id))
+    schedules_before = await world.bot.daily.schedules(int(world.home.id))
     guild = world.home if where == "home" else world.away
     reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
 
@@ -201,7 +201,7 @@ async def test_permission_table(
         assert refusal in reply.content
         # A refusal changes nothing: the submission and the home server's schedules are as they were.
         assert await world.bot.submissions.repo.get(world.submission_id) == before
-        assert await world.bot.daily.list(int(world.home.id)) == schedules_before
+        assert await world.bot.daily.schedules(int(world.home.id)) == schedules_before
         # ...and a quiz refused a stop or an answer still runs, with no answer recorded.
         game = await world.bot.quiz.repo.running_in(int(world.home.channels[0]["id"]))
         if name.startswith(("/trivia-quiz", "quiz")):

@@ -77,7 +77,7 @@ async def test_a_channel_of_another_server_is_refused(
     payload = foreign_channel_option(standin.slash(guild, command, {"channel": own, **options}, member=admin), foreign)
     reply = await standin.interact(payload)
     assert_refused(reply, "this server")
-    assert await bot.daily.list(int(guild.id)) == []
+    assert await bot.daily.schedules(int(guild.id)) == []
     assert (await bot.submissions.settings(int(guild.id))).review_channel_id is None
 
 

@@ -44,7 +44,7 @@ async def test_the_daily_loop_survives_a_write_lock_held_across_its_send_and_rec
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set(
+    await bot.daily.set_schedule(
         guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
     )
     other = OtherProcess(tmp_path / "trivia.db")
@@ -88,7 +88,7 @@ async def test_a_tick_that_raises_anything_does_not_stop_the_loop(
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=0.01)
-    await bot.daily.set(
+    await bot.daily.set_schedule(
         guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
     )
     calls = 0

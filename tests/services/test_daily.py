@@ -38,7 +38,7 @@ async def daily(store: Store, clock: FakeClock) -> DailyService:
 
 
 async def set_daily(daily: DailyService, at: str = "10:00", tz: str | None = "Europe/London", **kw) -> None:
-    await daily.set(
+    await daily.set_schedule(
         guild_id=kw.get("guild", GUILD), channel_id=kw.get("channel", CHANNEL), time_text=at, timezone=tz,
         film=kw.get("film"), admin_id=ADMIN,
     )  # fmt: skip
@@ -46,7 +46,7 @@ async def set_daily(daily: DailyService, at: str = "10:00", tz: str | None = "Eu
 
 async def test_a_schedule_posts_exactly_once_when_due(daily: DailyService, clock: FakeClock):
     await set_daily(daily)  # 10:00 London = 09:00 UTC
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert view.schedule.next_due_at == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
     assert await daily.claim_due() == []
@@ -57,7 +57,7 @@ async def test_a_schedule_posts_exactly_once_when_due(daily: DailyService, clock
     assert await daily.claim_due() == []
     clock.advance(hours=3)
     assert await daily.claim_due() == []
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert view.schedule.next_due_at == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
 
 
@@ -85,7 +85,7 @@ async def test_a_claim_not_confirmed_before_a_crash_is_offered_again_not_reclaim
     assert await restarted.claim_due() == []
 
 
-async def test_a_channel_sees_every_fact_before_a_repeat(daily: DailyService, clock: FakeClock):
+async def test_a_channel_sees_every_fact_before_a_repeat(daily: DailyService, store: Store, clock: FakeClock):
     await set_daily(daily, at="09:00", tz="UTC")
     facts = []
     for day in range(12):
@@ -95,7 +95,7 @@ async def test_a_channel_sees_every_fact_before_a_repeat(daily: DailyService, cl
         facts.append(post.fact_id)
     assert len(set(facts[:6])) == 6
     assert len(set(facts[6:])) == 6
-    cycles = [c for _, _, _, c in await daily.repo.posts_for_channel(CHANNEL)]
+    cycles = [c for _, _, _, c in await posts_for_channel(store, CHANNEL)]
     assert cycles == [1] * 6 + [2] * 6
 
 
@@ -122,7 +122,7 @@ async def test_downtime_within_grace_catches_up_once_and_older_misses_are_skippe
 
     clock.set(datetime(2026, 6, 4, 20, 0, tzinfo=UTC))  # down for days
     assert await daily.claim_due() == []
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert view.schedule.next_due_at == datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
     assert "skipped 2026-06-02: missed by" in (view.schedule.problem or "")
 
@@ -133,7 +133,7 @@ async def test_changing_the_time_after_todays_post_does_not_post_twice_today(dai
     (post,) = await daily.claim_due()
     await daily.delivered(post, 1)
     await set_daily(daily, at="18:00", tz="UTC")
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert view.schedule.next_due_at == datetime(2026, 6, 2, 18, 0, tzinfo=UTC)
 
 
@@ -142,7 +142,7 @@ async def test_an_undeliverable_post_pauses_the_schedule_until_set_again(daily: 
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     (post,) = await daily.claim_due()
     await daily.undeliverable(post, "the channel no longer exists")
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert view.schedule.paused_reason == "the channel no longer exists"
     clock.advance(days=1)
     assert await daily.claim_due() == []
@@ -153,7 +153,7 @@ async def test_an_undeliverable_post_pauses_the_schedule_until_set_again(daily: 
     assert post.local_date == "2026-06-02"
 
 
-async def test_passing_failures_are_retried_then_given_up(daily: DailyService, clock: FakeClock):
+async def test_passing_failures_are_retried_then_given_up(daily: DailyService, store: Store, clock: FakeClock):
     await set_daily(daily, at="09:00", tz="UTC")
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     (post,) = await daily.claim_due()
@@ -162,7 +162,7 @@ async def test_passing_failures_are_retried_then_given_up(daily: DailyService, c
         (post,) = await daily.claim_due()
     await daily.failed_for_now(post, "Discord answered 500")
     assert await daily.claim_due() == []
-    assert (await daily.repo.posts_for_channel(CHANNEL))[0][2] == "failed"
+    assert (await posts_for_channel(store, CHANNEL))[0][2] == "failed"
 
 
 @pytest.mark.parametrize(
@@ -176,16 +176,16 @@ async def test_passing_failures_are_retried_then_given_up(daily: DailyService, c
 async def test_bad_input_changes_nothing(daily: DailyService, kwargs: dict, error: type[Exception]):
     with pytest.raises(error):
         await set_daily(daily, **kwargs)
-    assert await daily.list(GUILD) == []
+    assert await daily.schedules(GUILD) == []
 
 
 async def test_schedules_are_scoped_to_their_guild(daily: DailyService):
     await set_daily(daily)
     with pytest.raises(NoSchedule):
         await daily.stop(guild_id=999, channel_id=CHANNEL)
-    assert len(await daily.list(GUILD)) == 1
+    assert len(await daily.schedules(GUILD)) == 1
     await daily.stop(guild_id=GUILD, channel_id=CHANNEL)
-    assert await daily.list(GUILD) == []
+    assert await daily.schedules(GUILD) == []
 
 
 async def test_leaving_a_guild_forgets_its_schedules(daily: DailyService):
@@ -193,7 +193,7 @@ async def test_leaving_a_guild_forgets_its_schedules(daily: DailyService):
     await set_daily(daily, channel=2)
     await set_daily(daily, channel=3, guild=555)
     assert await daily.forget_guild(GUILD) == 2
-    assert len(await daily.list(555)) == 1
+    assert len(await daily.schedules(555)) == 1
 
 
 async def test_the_due_query_uses_the_due_index(store: Store):
@@ -211,7 +211,7 @@ async def test_no_facts_is_a_problem_not_a_crash(store: Store, clock: FakeClock)
     await set_daily(daily, at="09:00", tz="UTC")
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     assert await daily.claim_due() == []
-    (view,) = await daily.list(GUILD)
+    (view,) = await daily.schedules(GUILD)
     assert "no facts to post yet" in (view.schedule.problem or "")
 
 
@@ -226,3 +226,12 @@ async def test_one_broken_schedule_does_not_stop_the_others(daily: DailyService,
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     (post,) = await daily.claim_due()
     assert post.channel_id == 1
+
+
+async def posts_for_channel(store: Store, channel_id: int) -> list[tuple[int, str, str, int]]:
+    """(fact id, local date, status, cycle) in posting order: what a channel has been sent, read straight
+    from the database (no production code needs it)."""
+    rows = await store.fetchall(
+        "SELECT fact_id, local_date, status, cycle FROM daily_posts WHERE channel_id = ? ORDER BY id", (channel_id,)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
