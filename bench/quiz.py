@@ -4,7 +4,7 @@
                                    [--films 100000] [--facts 1000000] [--out var/bench]
 
 The real bot process (`python -m bot run`, every cog) runs against the loopback stand-in in this process;
-the catalog is the synthetic one (bench/catalog.py) imported through the real import path (kept in --out).
+the catalog is the synthetic one (tests/support/catalog.py) imported through the real import path (kept in --out).
 --games games start in as many channels; each round, --members members per channel press a button,
 their presses spread at random over --spread seconds of wall time (then once more all at once, as a
 burst). The quiz's clock in the bot is a FakeClock (bench/quiz_probe.py): the benchmark moves it to the
@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.catalog import build
 from bench.timing import percentile, table
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.trivia.records import FactRecord, FilmRecord
-from tests.e2e.standin import DiscordStandIn, Guild
+from tests.support.catalog import build
+from tests.support.standin import DiscordStandIn, Guild
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 30

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
 
 _network: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("network", default=None)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run [--films 100000] [--facts 1000000] [--out var/bench]
 
-Builds the synthetic catalog (bench/catalog.py), imports it through the real import path, then
+Builds the synthetic catalog (tests/support/catalog.py), imports it through the real import path, then
 measures title resolution and the /trivia handler inside the bot, the real bot process over loopback
 against the test stand-in (a do-nothing /noop answered by the same bot is the baseline), a burst of
 1,000 /trivia, the daily tick at 100,000 schedules, start-up time and resident memory. Prints one
@@ -26,13 +26,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import daily as daily_bench
-from bench.catalog import write as write_catalog
 from bench.timing import measure, percentile, table
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.services.importing import bundled_files, import_files
 from bot.services.trivia import TriviaService
-from tests.e2e.standin import DiscordStandIn
+from tests.support.catalog import write as write_catalog
+from tests.support.standin import DiscordStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from bot.db.store import Store
 from bot.services.daily import DailyService
 from bot.services.trivia import TriviaService
 from bot.trivia.records import FactRecord, FilmRecord
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
 
 
 @pytest.mark.parametrize("film", [None, "Film 3"], ids=["any-film", "one-film"])

@@ -13,7 +13,7 @@ import pytest
 from bot.app import TriviaBot
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from tests.e2e.standin import DiscordStandIn
+from tests.support.standin import DiscordStandIn
 
 BotFactory = Callable[..., Awaitable[TriviaBot]]
 

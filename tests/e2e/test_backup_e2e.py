@@ -6,8 +6,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from tests.e2e.process import BotProcess, cli
-from tests.e2e.standin import DiscordStandIn
+from tests.support.process import BotProcess, cli
+from tests.support.standin import DiscordStandIn
 
 
 async def test_backup_of_a_running_bot_is_complete_and_restore_waits_for_it_to_stop(

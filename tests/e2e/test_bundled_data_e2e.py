@@ -14,7 +14,7 @@ from bot.app import TriviaBot
 from bot.config import Settings
 from tests.conftest import SEED_PAGE
 from tests.e2e.conftest import stop_bot
-from tests.e2e.standin import DiscordStandIn
+from tests.support.standin import DiscordStandIn
 
 
 async def test_a_bad_bundled_file_is_logged_and_skipped(

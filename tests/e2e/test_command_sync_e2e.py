@@ -7,8 +7,8 @@ from pathlib import Path
 
 from tests.conftest import SEED_PAGE
 from tests.e2e.conftest import BotFactory
-from tests.e2e.process import cli
-from tests.e2e.standin import DiscordStandIn
+from tests.support.process import cli
+from tests.support.standin import DiscordStandIn
 
 COMMANDS = {"trivia", "trivia-daily", "trivia-submit", "trivia-review", "trivia-config", "trivia-quiz"}
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.catalog import write as write_catalog
 from bot.db.catalog import CatalogRepository
 from bot.db.daily import DailyRepository
 from bot.db.store import Store
@@ -24,7 +23,8 @@ from bot.services.importing import import_files
 from bot.services.submissions import SubmissionService
 from bot.services.trivia import TriviaService
 from tests.conftest import ROOT, SEED_PAGE
-from tests.e2e.standin import DiscordStandIn
+from tests.support.catalog import write as write_catalog
+from tests.support.standin import DiscordStandIn
 
 KILLED = -signal.SIGKILL
 
@@ -102,7 +102,7 @@ async def test_a_decision_killed_before_commit_is_not_half_made_and_can_be_made_
     def approve(failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
         extra = {"TRIVIA_FAILPOINT": failpoint} if failpoint else {}
         return subprocess.run(
-            [sys.executable, "-m", "tests.crash_helper", "approve", str(database), str(submission.id)],
+            [sys.executable, "-m", "tests.support.crash_helper", "approve", str(database), str(submission.id)],
             cwd=ROOT, env=env(**extra), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
 

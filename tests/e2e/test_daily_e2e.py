@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import MANAGE_GUILD, MEMBER_PERMISSIONS, SEND_MESSAGES, DiscordStandIn, Recorded
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import MANAGE_GUILD, MEMBER_PERMISSIONS, SEND_MESSAGES, DiscordStandIn, Recorded
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
 

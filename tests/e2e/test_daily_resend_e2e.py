@@ -12,8 +12,8 @@ import pytest
 
 from bot.services.daily import RESEND_WINDOW
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import DiscordStandIn
 
 DUE = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
 

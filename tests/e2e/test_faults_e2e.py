@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from bot.app import TriviaBot
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn, Guild
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import DiscordStandIn, Guild
 
 DUE = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 

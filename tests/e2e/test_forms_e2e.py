@@ -4,8 +4,8 @@ takes it, because forms are routed by their custom_id, not by an object in the o
 from __future__ import annotations
 
 from tests.e2e.conftest import BotFactory, stop_bot
-from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn
 from tests.e2e.test_refusals_e2e import from_a_dm
+from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn
 
 FACT = "Eric Stoltz spent four hours in the makeup chair for every day of the shoot."
 APOLOGY = "Sorry, something went wrong"

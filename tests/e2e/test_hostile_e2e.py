@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn
+from tests.support.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn
 from tests.test_hostile_input import CORPUS
 
 APOLOGY = "Sorry, something went wrong"

@@ -6,9 +6,9 @@ import re
 from datetime import UTC, datetime
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn
-from tests.fake_clock import FakeClock
 from tests.seed_expectations import credit_for
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import DiscordStandIn
 
 CARD = re.compile(r"^(?P<text>.*)\n\n— \*(?P<credit>.*)\*$", re.DOTALL)
 

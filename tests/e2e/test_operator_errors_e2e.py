@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.process import BotProcess
-from tests.e2e.standin import DiscordStandIn
+from tests.support.process import BotProcess
+from tests.support.standin import DiscordStandIn
 
 EX_CONFIG = 78
 

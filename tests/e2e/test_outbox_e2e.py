@@ -22,9 +22,9 @@ from bot.services.submissions import Reviewer, SubmissionService
 from bot.services.trivia import TriviaService
 from tests.conftest import ROOT, SEED_PAGE
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn, Guild
 from tests.e2e.test_crash_e2e import KILLED, assert_whole, env
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn, Guild
 
 FACT = "The hospital scenes were filmed in a closed wing of a real hospital in Los Angeles."
 MODERATOR = MEMBER_PERMISSIONS | MANAGE_MESSAGES

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import TriviaBot
 from tests.e2e.conftest import BotFactory
-from tests.e2e.quiz_catalog import add_quiz_films
-from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
+from tests.support.quiz_catalog import add_quiz_films
+from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 EVERYTHING = (1 << 41) - 1  # an admin: Discord sends every permission bit for them
 ROLES = {"member": MEMBER_PERMISSIONS, "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES, "admin": EVERYTHING}

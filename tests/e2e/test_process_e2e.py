@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.e2e.standin import DiscordStandIn
+from tests.support.standin import DiscordStandIn
 
 
 async def read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 from bot.app import TriviaBot
 from bot.trivia.masking import MASK
 from tests.e2e.conftest import BotFactory
-from tests.e2e.quiz_catalog import QUIZ_FILMS, add_quiz_films
-from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild, Recorded
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.quiz_catalog import QUIZ_FILMS, add_quiz_films
+from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild, Recorded
 
 CUSTOM_ID = re.compile(r"^quiz:answer:(?P<round>\d+):(?P<choice>[0-3])$")
 NO_PINGS = {"parse": []}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
+from tests.support.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 APOLOGY = "Sorry, something went wrong"
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD | MANAGE_MESSAGES

@@ -10,9 +10,9 @@ from typing import Any
 
 from cogs.kit import RESTARTING
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn
+from tests.support.standin import DiscordStandIn
 
-GATED = ("tests.e2e.gated_cog",)
+GATED = ("tests.support.gated_cog",)
 
 
 def gate(bot: Any) -> Any:

@@ -12,8 +12,8 @@ import pytest
 
 from bot.db import store as store_module
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn, Recorded
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import DiscordStandIn, Recorded
 
 
 class OtherProcess:

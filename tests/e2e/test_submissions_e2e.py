@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import (
+from tests.support.fake_clock import FakeClock
+from tests.support.standin import (
     MANAGE_GUILD,
     MANAGE_MESSAGES,
     MEMBER_PERMISSIONS,
@@ -15,7 +16,6 @@ from tests.e2e.standin import (
     Guild,
     Recorded,
 )
-from tests.fake_clock import FakeClock
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
 MODERATOR = MEMBER_PERMISSIONS | MANAGE_MESSAGES

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.db.catalog import CatalogRepository
 from bot.trivia.records import FactRecord, FilmRecord
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn
 from tests.e2e.test_submissions_e2e import FACT, review_buttons, submit
+from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn
 
 
 async def test_other_words_get_no_film_called_and_a_slip_finds_mask(standin: DiscordStandIn, start_bot: BotFactory):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import BotFactory
-from tests.e2e.standin import DiscordStandIn, Guild
 from tests.seed_expectations import OLD_READING, SEED_FACTS
+from tests.support.standin import DiscordStandIn, Guild
 
 LEGACY = ROOT / "tests" / "fixtures" / "legacy_0_1_0.db"
 CARD = re.compile(r"^(?P<text>.*)\n\n— \*(?P<credit>.*)\*$", re.DOTALL)

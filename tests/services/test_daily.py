@@ -16,7 +16,7 @@ from bot.trivia.errors import FilmNotFound
 from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia.schedule import InvalidTime, UnknownTimezone
 from tests.conftest import SEED_PAGE
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
 
 GUILD, CHANNEL, ADMIN = 100, 200, 300
 

@@ -17,7 +17,7 @@ from bot.services.quiz import Member, QuizService
 from bot.trivia.quiz import NotEnoughFilms, QuizError
 from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia.rows import GuildSettings
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
 
 FILMS = [
     FilmRecord(f"Film {name}", 1980 + i, "Drama", facts=[FactRecord(f"A fact about a shoot that took {i + 2} weeks.")])

@@ -17,7 +17,7 @@ from bot.trivia.errors import AmbiguousFilm, NoSuchSubmission
 from bot.trivia.records import FilmRecord
 from bot.trivia.submissions import AlreadyDecided, NotAReviewer, SubmissionRefused
 from tests.conftest import SEED_PAGE
-from tests.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock
 
 GUILD, OTHER_GUILD = 10, 20
 MEMBER = 1000

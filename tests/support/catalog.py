@@ -1,6 +1,6 @@
 """A synthetic catalog with the shape of a real one, for benchmarks.
 
-    .venv/bin/python -m bench.catalog --films 100000 --facts 1000000 --out var/bench
+    .venv/bin/python -m tests.support.catalog --films 100000 --facts 1000000 --out var/bench
 
 Titles share words, carry articles and accents, and some are remakes (same title, other year), so title
 resolution meets what it meets in real catalogs. Writes `catalog.json` (the import format) and, with

@@ -1,6 +1,6 @@
 """Runs one store operation in its own process, so the crash tests can kill it at a failpoint.
 
-python -m tests.crash_helper approve DATABASE SUBMISSION_ID
+python -m tests.support.crash_helper approve DATABASE SUBMISSION_ID
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A slash command that waits for the test to let it answer: an interaction under way, on demand.
-Loaded only by the shutdown tests (EXTRA_EXTENSIONS=tests.e2e.gated_cog)."""
+Loaded only by the shutdown tests (EXTRA_EXTENSIONS=tests.support.gated_cog)."""
 
 from __future__ import annotations
 
