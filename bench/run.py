@@ -106,7 +106,7 @@ async def in_bot(database: Path, samples: int) -> list[Figure]:
     store = await Store.open(database)
     service = TriviaService(store, rng=random.Random(1))
     await service.refresh_titles()
-    rows = await service.catalog.title_rows()
+    rows = list(await service.catalog.title_rows())
     rng = random.Random(2)
     picked = rng.sample(rows, samples)
     baseline = await measure(lambda: store.fetchone("SELECT 1"), samples)

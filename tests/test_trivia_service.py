@@ -66,4 +66,8 @@ async def test_films_imported_by_another_process_are_found_without_restart(servi
         await CatalogRepository(other).import_films([FilmRecord("Heat", 1995)])
     finally:
         await other.close()
+    # Typed in full it is found at once (the store is asked while the index is rebuilt)...
+    assert (await service.resolve("heat")).label == "Heat (1995)"
+    # ...and autocomplete offers it once the rebuild the change started is swapped in.
+    await service.refresh_titles()
     assert [e.label for e in await service.autocomplete("he")] == ["Heat (1995)"]
