@@ -8,7 +8,8 @@ import gc
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, iso, system_clock
@@ -16,12 +17,14 @@ from bot.db.catalog import CatalogRepository
 from bot.db.models import Fact, Film
 from bot.db.shown import ShownRepository
 from bot.db.store import Store
+from bot.recently_shown import RecentlyShown
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
 from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
 
 log = logging.getLogger(__name__)
+FACTS_CACHED = 4096  # (film, server) entries; about 5 KB each at ten facts a film
 
 
 class TriviaService:
@@ -35,7 +38,12 @@ class TriviaService:
     ) -> None:
         self.store = store
         self.catalog = CatalogRepository(store)
-        self.shown = ShownRepository(store)
+        self.recent = RecentlyShown(ShownRepository(store))
+        # Hot films' facts, per (film, server): a bounded LRU, dropped whole when the catalog changes
+        # (this process's imports and approvals, another process's commits). `_facts_generation` keeps
+        # a read that raced a change from caching what it read.
+        self._facts: OrderedDict[tuple[int, int | None], _FactsEntry] = OrderedDict()
+        self._facts_generation = 0
         self.rng = rng or random.Random()
         self.clock = clock
         # The title index. Every change it must show bumps `_generation`; a rebuild notes the generation
@@ -68,8 +76,9 @@ class TriviaService:
             await asyncio.shield(self._start_rebuild())
 
     def titles_changed(self) -> None:
-        """Our own writes do not move data_version; whoever adds films through this process calls this.
-        The rebuild starts at once, in the background."""
+        """Our own writes do not move data_version; whoever adds films (or imports facts) through this
+        process calls this. Cached facts are dropped; the rebuild starts at once, in the background."""
+        self.facts_changed()
         self._generation += 1
         self._start_rebuild()
 
@@ -89,6 +98,7 @@ class TriviaService:
             if mark != self._catalog_mark:
                 self._catalog_mark = mark
                 self._generation += 1
+                self.facts_changed()
         if not self.titles_current:
             self._start_rebuild()  # also retries a rebuild that failed
 
@@ -152,32 +162,81 @@ class TriviaService:
         return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
     async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
-        """The card to show, read in one round trip. Recording it is left to `Shown.remember`, so the
-        caller can answer the member first and write the record after."""
-        found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
-        if found is None:
-            raise FilmNotFound(f"#{film_id}", [])
-        film, facts = found.film, found.facts
+        """The card to show. A hot film costs no trip to the database thread: its facts and the
+        channel's record are held in memory; otherwise one query reads both. Recording what was
+        shown is left to `Shown.remember`, so the caller answers the member first."""
+        await self._check_catalog()  # another process's import drops cached facts (at most once a second)
+        facts_entry = self._cached_facts(film_id, guild_id)
+        record = self.recent.get(channel_id, film_id) if number is None else None
+        if facts_entry is None or (record is None and number is None):
+            generation = self._facts_generation
+            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
+            if found is None:
+                raise FilmNotFound(f"#{film_id}", [])
+            facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
+            if number is None:
+                record = self.recent.load(channel_id, film_id, found.seen, found.last_shown)
+        film, facts, fact_ids = facts_entry
         if not facts:
             raise NoFacts(film.label)
-        fact_ids = [fact.id for fact in facts]
         if number is not None:
             if not 1 <= number <= len(facts):
                 raise FactNumberOutOfRange(film.label, number, len(facts))
             return Shown(_card(film, facts[number - 1], fact_ids), _nothing)
-        pick = pick_unseen(fact_ids, found.seen, found.last_shown, self.rng)
+        assert record is not None
+        pick = pick_unseen(fact_ids, record.seen, record.last, self.rng)
         chosen = facts[fact_ids.index(pick.fact_id)]
+        picked_from = record
 
         async def remember() -> None:
-            await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
+            self.recent.shown(channel_id, film_id, picked_from, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
 
         return Shown(_card(film, chosen, fact_ids), remember)
 
     async def card_for_fact(self, fact: Fact, *, guild_id: int | None) -> FactCard:
         """A known fact (the daily pick) shown with its place among the film's facts in that server."""
-        found = await self.catalog.film_facts(fact.film_id, guild_id)
-        assert found is not None  # facts cascade with their film
-        return _card(found.film, fact, [f.id for f in found.facts])
+        entry = self._cached_facts(fact.film_id, guild_id)
+        if entry is None:
+            generation = self._facts_generation
+            found = await self.catalog.film_facts(fact.film_id, guild_id)
+            assert found is not None  # facts cascade with their film
+            entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
+        film, _, fact_ids = entry
+        return _card(film, fact, fact_ids)
+
+    def facts_changed(self) -> None:
+        """Facts were added by this process (an approval): cached facts are read again when next used."""
+        self._facts.clear()
+        self._facts_generation += 1
+
+    def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
+        entry = self._facts.get((film_id, guild_id))
+        if entry is not None:
+            self._facts.move_to_end((film_id, guild_id))
+        return entry
+
+    def _cache_facts(
+        self, film_id: int, guild_id: int | None, film: Film, facts: list[Fact], generation: int
+    ) -> _FactsEntry:
+        """Kept only if the catalog did not change while they were read (else they may be stale)."""
+        entry = (film, tuple(facts), tuple(fact.id for fact in facts))
+        if generation == self._facts_generation:
+            self._facts[(film_id, guild_id)] = entry
+            while len(self._facts) > FACTS_CACHED:
+                self._facts.popitem(last=False)
+        return entry
+
+    async def close(self) -> None:
+        """At shutdown, before the store closes: a rebuild under way is dropped and the channel records
+        still waiting are written."""
+        if self._rebuilding is not None and not self._rebuilding.done():
+            self._rebuilding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rebuilding
+        await self.recent.close()
+
+
+_FactsEntry = tuple[Film, tuple[Fact, ...], tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +249,7 @@ async def _nothing() -> None:
     """Fact n was asked for by number: nothing to add to the channel's record."""
 
 
-def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
+def _card(film: Film, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
     return FactCard(
         film_id=film.id,
         film_title=film.title,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.importing import import_files
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
-from bot.trivia.records import FilmRecord
+from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia_service import TriviaService
 from tests.conftest import SEED_PAGE
 from tests.seed_expectations import credit_for
@@ -71,3 +72,38 @@ async def test_films_imported_by_another_process_are_found_without_restart(servi
     # ...and autocomplete offers it once the rebuild the change started is swapped in.
     await service.refresh_titles()
     assert [e.label for e in await service.autocomplete("he")] == ["Heat (1995)"]
+
+
+async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(
+    service: TriviaService, store: Store
+):
+    assert (await service.fact_card("mask", guild_id=None, channel_id=1)).total == 6  # cached now
+    other = await Store.open(store.path)
+    try:
+        await CatalogRepository(other).import_films(
+            [FilmRecord("Mask", 1985, facts=[FactRecord("Cher and Peter Bogdanovich clashed over the music.")])]
+        )
+    finally:
+        await other.close()
+    card = await service.fact_card("mask", guild_id=None, channel_id=1, number=7)
+    assert (card.text, card.total) == ("Cher and Peter Bogdanovich clashed over the music.", 7)
+
+
+async def test_a_channel_still_sees_every_fact_before_a_repeat_across_a_restart(service: TriviaService, store: Store):
+    first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    await service.close()  # shutdown writes the channel records still waiting
+    restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
+    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    assert len(set(first + rest)) == 6
+    await restarted.close()
+
+
+async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path):
+    store = await Store.open(tmp_path / "hot.db")
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    service = TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=3600)
+    first = await service.fact_card("mask", guild_id=1, channel_id=10)
+    await store.close()  # any read or write from here on would fail
+    rest = [await service.fact_card("Mask (1985)", guild_id=1, channel_id=10) for _ in range(5)]
+    assert len({first.fact_id} | {card.fact_id for card in rest}) == 6  # and still no repeat
+    assert service.recent.waiting == 6  # shown, to be written with the next batch
