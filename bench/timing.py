@@ -63,8 +63,16 @@ class LoopLag:
             self.worst_ms = max(self.worst_ms, late)
             self.samples += 1
 
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._probe(), name="loop-lag-probe")
+
+    def reset(self) -> float:
+        """The worst stall so far, and start over."""
+        worst, self.worst_ms, self.samples = self.worst_ms, 0.0, 0
+        return worst
+
     async def __aenter__(self) -> LoopLag:
-        self._task = asyncio.create_task(self._probe())
+        self.start()
         await asyncio.sleep(0)  # the probe is running before the work starts
         return self
 
