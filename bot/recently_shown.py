@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 CAPACITY = 20_000  # (channel, film) records kept; about 1 KB each
 BATCH = 50  # records per write; a full batch is written at once
 FLUSH_DELAY = 0.5  # seconds a record may wait for its batch to fill
+MAX_RETRY_DELAY = 30.0  # seconds between tries while the store refuses writes
 BACKLOG = 10_000  # records waiting while the store refuses writes (a long CLI import); oldest dropped beyond
 
 
@@ -58,6 +60,7 @@ class RecentlyShown:
         self._lock = asyncio.Lock()
         self._closed = False
         self.dropped = 0
+        self._failures = 0  # failed writes in a row
 
     def __len__(self) -> int:
         return len(self._records)
@@ -143,13 +146,24 @@ class RecentlyShown:
                 self._in_flight = len(batch)
                 try:
                     await self.repo.record_batch([row for row, _ in batch])
-                except Exception:
-                    log.warning("could not write %d 'recently shown' records yet", len(self._pending), exc_info=True)
+                except Exception as error:
+                    # Commonly another process holding the write lock (a long CLI import): said once
+                    # per spell, not every half second.
+                    self._failures += 1
+                    if self._failures == 1:
+                        expected = isinstance(error, sqlite3.OperationalError)
+                        log.warning("could not write %d 'recently shown' records yet (%s); retrying",
+                                    len(self._pending), error, exc_info=not expected)  # fmt: skip
                     if not self._closed and self._timer is None:
-                        self._timer = asyncio.get_running_loop().call_later(self.delay, self._start_flush)
+                        # Backing off: each try may wait out SQLite's busy timeout on the connection.
+                        retry = min(self.delay * 2**self._failures, MAX_RETRY_DELAY)
+                        self._timer = asyncio.get_running_loop().call_later(retry, self._start_flush)
                     return False
                 finally:
                     self._in_flight = 0
+                if self._failures:
+                    log.info("'recently shown' records written again after %d failed tries", self._failures)
+                    self._failures = 0
                 del self._pending[: len(batch)]
                 for _, record in batch:
                     record.unflushed -= 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,3 +108,22 @@ async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path
     rest = [await service.fact_card("Mask (1985)", guild_id=1, channel_id=10) for _ in range(5)]
     assert len({first.fact_id} | {card.fact_id for card in rest}) == 6  # and still no repeat
     assert service.recent.waiting == 6  # shown, to be written with the next batch
+
+
+async def test_records_wait_in_memory_while_another_process_holds_the_write_lock(
+    service: TriviaService, store: Store
+):
+    await store.conn.execute("PRAGMA busy_timeout = 20")  # fail fast instead of after 5 s
+    other = sqlite3.connect(store.path)
+    other.execute("BEGIN IMMEDIATE")  # as a CLI import does, for as long as it runs
+    try:
+        first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+        assert not await service.recent.flush()  # refused: kept in memory, tried again later
+        assert service.recent.waiting == 3
+    finally:
+        other.rollback()
+        other.close()
+    assert await service.recent.flush()
+    restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
+    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    assert len(set(first + rest)) == 6
