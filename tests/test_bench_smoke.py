@@ -15,7 +15,7 @@ async def test_daily_benchmark_runs_and_posts_every_due_schedule():
 async def test_the_full_benchmark_runs_on_a_tiny_catalog(tmp_path: Path):
     args = parse_args(
         ["--films", "60", "--facts", "300", "--pages", "5", "--samples", "5", "--burst", "5", "--lookups", "10",
-         "--schedules", "50", "--repeat", "2", "--due", "20", "--hot", "5", "--import-facts", "50",
+         "--schedules", "50", "--repeat", "2", "--due", "20", "--big-due", "10", "--hot", "5", "--import-facts", "50",
          "--out", str(tmp_path)]
     )  # fmt: skip
     figures = await main(args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -182,33 +183,43 @@ class TitleIndex:
                     starts.append(number << 8 | match.start())
         self._word_starts = array("Q", _sorted_in_runs(starts.tolist(), key=self._suffix))
         # Keys by their first and by their second character. Nearly every typo keeps one of a title's
-        # first two letters in place, so fuzzy matching scans a few of these small lists, not all keys.
-        by_first: dict[str, list[str]] = {}
+        # first two letters in place, so fuzzy matching scans a few of these small runs, not all keys.
+        # Keys sharing a first character are a run of the sorted keys, kept as (start << 32 | end).
+        self._first_runs: dict[str, int] = {}
+        for number, key in enumerate(self._keys):
+            run = self._first_runs.get(key[0])
+            self._first_runs[key[0]] = (run >> 32 if run is not None else number) << 32 | (number + 1)
         by_second: dict[str, list[str]] = {}
         for key in self._keys:
-            by_first.setdefault(key[0], []).append(key)
             if len(key) > 1:
                 by_second.setdefault(key[1], []).append(key)
-        # Tuples of strings, which the collector stops walking after one look; lists it walks for ever.
-        self._by_first: dict[str, tuple[str, ...]] = {c: tuple(keys) for c, keys in by_first.items()}
+        # Tuples of strings and ints in dicts, rather than lists: the cyclic garbage collector stops
+        # walking tuples of strings after one look and never walks dicts of ints, where it would walk
+        # lists of 100,000 titles in every full collection (tens of ms with the GIL held).
         self._by_second: dict[str, tuple[str, ...]] = {c: tuple(keys) for c, keys in by_second.items()}
-        self._titles = tuple(titles)
-        self._count = len(self._titles)
+        # Titles as one string and where each ends: nothing for the collector to walk at all.
+        self._title_text = "".join(titles)
+        self._title_ends = array("Q", itertools.accumulate(map(len, titles)))
+        self._count = len(titles)
+
+    def _by_first(self, char: str) -> tuple[str, ...]:
+        run = self._first_runs.get(char)
+        return () if run is None else self._keys[run >> 32 : run & 0xFFFFFFFF]
+
+    def _title(self, index: int) -> str:
+        return self._title_text[self._title_ends[index - 1] if index else 0 : self._title_ends[index]]
 
     def _candidates(self, key: str, *, wide: bool) -> list[str]:
         """Keys a typo of `key` can plausibly be: same first letter; same second letter (first one
         wrong); and, when `wide`, a letter dropped or added at the very start."""
-        lists: list[tuple[str, ...]] = [self._by_first.get(key[0], ())]
+        sources = [("first", key[0])]
         if len(key) > 1:
-            lists.append(self._by_second.get(key[1], ()))
+            sources.append(("second", key[1]))
             if wide:
-                lists += [self._by_second.get(key[0], ()), self._by_first.get(key[1], ())]
-        seen: set[int] = set()
+                sources += [("second", key[0]), ("first", key[1])]
         out: list[str] = []
-        for keys in lists:
-            if id(keys) not in seen:
-                seen.add(id(keys))
-                out.extend(keys)
+        for kind, char in dict.fromkeys(sources):
+            out.extend(self._by_first(char) if kind == "first" else self._by_second.get(char, ()))
         return out
 
     def _close(self, key: str, limit: int, cutoff: float, *, wide: bool) -> list[tuple[str, float]]:
@@ -226,7 +237,7 @@ class TitleIndex:
         return self._count
 
     def _entry(self, index: int) -> TitleEntry:
-        return TitleEntry(self._ids[index], self._titles[index], self._years[index] or None)
+        return TitleEntry(self._ids[index], self._title(index), self._years[index] or None)
 
     def _bucket(self, key: str) -> list[TitleEntry]:
         found = self._by_key.get(key)
