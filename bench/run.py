@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -22,11 +23,12 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import daily as daily_bench
-from bench.timing import measure, percentile, table
+from bench.timing import LoopLag, measure, percentile, table
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.services.importing import bundled_files, import_files
@@ -106,7 +108,7 @@ async def in_bot(database: Path, samples: int) -> list[Figure]:
     store = await Store.open(database)
     service = TriviaService(store, rng=random.Random(1))
     await service.refresh_titles()
-    rows = await service.catalog.title_rows()
+    rows = list(await service.catalog.title_rows())
     rng = random.Random(2)
     picked = rng.sample(rows, samples)
     baseline = await measure(lambda: store.fetchone("SELECT 1"), samples)
@@ -133,6 +135,16 @@ async def in_bot(database: Path, samples: int) -> list[Figure]:
     times = await measure(lambda: service.fact_card(next(labels), guild_id=1, channel_id=next(channels) % 50), samples)
     figures.append(Figure("/trivia handler", percentile(times, 50), percentile(times, 99), "ms",
                           "SELECT 1 round trip", base, "p99 < 10 ms", percentile(times, 99) < 10))  # fmt: skip
+
+    # A rebuild of the title index (after an import or an approved film) while the loop serves.
+    service.titles_changed()
+    start = time.perf_counter()
+    async with LoopLag() as lag:
+        await service.refresh_titles()
+    rebuild_ms = (time.perf_counter() - start) * 1000
+    figures.append(Figure(f"worst loop stall: title-index rebuild, {len(service.titles):,} films", lag.worst_ms,
+                          None, "ms", "the rebuild's duration", rebuild_ms, "< 50 ms", lag.worst_ms < 50))  # fmt: skip
+    await service.close()
     await store.close()
     return figures
 
@@ -144,7 +156,39 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> list[Figure]:
+async def during_import(standin: DiscordStandIn, guild: object, env: dict[str, str], database: Path,
+                        import_file: Path, facts: int, labels: list[str], rng: random.Random,
+                        lag: Callable[[], Awaitable[float]], quiet_p50: float) -> list[Figure]:  # fmt: skip
+    """The CLI imports a big file in another process while members use /trivia: the bot's worst
+    event-loop stall and /trivia latency meanwhile."""
+    await lag()
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--database", str(database), "import", str(import_file), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    importing = asyncio.create_task(cli.wait())
+    times: list[float] = []
+    failed = 0
+    while not times or not importing.done():
+        start = time.perf_counter()
+        reply = await standin.interact(standin.slash(guild, "trivia", {"film": rng.choice(labels)}), within=60)
+        times.append((time.perf_counter() - start) * 1000)
+        failed += not (reply.type == 4 and reply.embeds and not reply.ephemeral)
+        await asyncio.sleep(0.005)  # about a hundred members' lookups a second
+    assert await importing == 0, "the CLI import failed"
+    stall = await lag()
+    p99 = percentile(times, 99)
+    return [
+        Figure(f"worst loop stall: CLI import of {facts:,} facts meanwhile", stall, None, "ms", "—", None,
+               "< 50 ms", stall < 50),
+        Figure(f"/trivia during that import ({len(times):,} asked, {failed} not answered)", percentile(times, 50),
+               p99, "ms", "/trivia end to end, no import", quiet_p50, "p99 < 500 ms, all answered",
+               p99 < 500 and failed == 0),
+    ]  # fmt: skip
+
+
+async def end_to_end(database: Path, samples: int, burst: int, lookups: int, hot: int = 200,
+                     import_file: Path | None = None, import_facts: int = 0) -> list[Figure]:  # fmt: skip
     standin = DiscordStandIn()
     guild = standin.add_guild()
     await standin.start()
@@ -180,6 +224,33 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> 
                               "/noop end to end", percentile(noop_times, 50), f"<= 1.3x baseline ({ratio:.2f}x)",
                               ratio <= 1.3))  # fmt: skip
 
+        async def lag() -> float:
+            return float((await standin.interact(standin.slash(guild, "bench-lag"))).content)
+
+        # Hot films: a few hundred films asked again and again, each read from the store once.
+        hot_labels = labels[:hot]
+        for label in hot_labels:
+            await standin.interact(standin.slash(guild, "trivia", {"film": label}, channel_id=None))
+        await lag()
+        hot_trivia, hot_noop = [], []
+        for i in range(samples):
+            for name, times in (("trivia", hot_trivia), ("noop", hot_noop)):
+                payload = (standin.slash(guild, "trivia", {"film": rng.choice(hot_labels)}, channel_id=None)
+                           if name == "trivia" else standin.slash(guild, "noop"))  # fmt: skip
+                start = time.perf_counter()
+                reply = await standin.interact(payload)
+                times.append((time.perf_counter() - start) * 1000)
+                assert reply.type == 4, (name, reply, i)
+                assert not reply.ephemeral, (name, reply, i)
+        serving_stall = await lag()
+        ratio = percentile(hot_trivia, 50) / percentile(hot_noop, 50)
+        figures.append(Figure(f"/trivia end to end, {len(hot_labels)} hot films", percentile(hot_trivia, 50),
+                              percentile(hot_trivia, 99), "ms", "/noop end to end, same bot, same run",
+                              percentile(hot_noop, 50), f"<= 1.3x baseline ({ratio:.2f}x)", ratio <= 1.3))  # fmt: skip
+        figures.append(Figure("worst loop stall: serving /trivia and /noop", serving_stall, None, "ms", "—", None,
+                              "< 50 ms", serving_stall < 50))  # fmt: skip
+
+
         payloads = [standin.slash(guild, "trivia", {"film": rng.choice(labels)}) for _ in range(burst)]
         start = time.perf_counter()
         replies = await asyncio.gather(*(standin.interact(p, within=120) for p in payloads), return_exceptions=True)
@@ -202,6 +273,9 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> 
         figures.append(Figure("RSS after start-up", rss_start, None, "MB", "—", None, "< 150 MB", rss_start < 150))
         figures.append(Figure(f"RSS after {lookups:,} lookups", rss_after, None, "MB", "RSS after start-up",
                               rss_start, "< 150 MB", rss_after < 150))  # fmt: skip
+        if import_file is not None:  # last: the import grows the catalog the figures above were measured on
+            figures += await during_import(standin, guild, env, database, import_file, import_facts, labels, rng,
+                                           lag, percentile(trivia_times, 50))  # fmt: skip
     finally:
         if process.returncode is None:
             process.terminate()
@@ -210,14 +284,35 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int) -> 
     return figures
 
 
-async def daily(schedules: int, repeat: int) -> list[Figure]:
-    rows = await daily_bench.bench(schedules, repeat)
+async def daily(schedules: int, repeat: int, big_catalog: Path, due: int, big_due: int) -> list[Figure]:
+    """Ticks at 10,000 facts with `due` posts due, then at the bench catalog's size with `big_due`
+    (per-post cost is what is compared). The harness's own objects (the stand-in's record of every
+    request) are frozen first, so the stall probe sees the tick's collections, not the harness's."""
+    gc.collect()
+    gc.freeze()
     figures = []
-    for row in rows:
-        p50, p99, base = float(row[2]), float(row[3]), float(row[4])
-        idle = row[1] == "0 due"
-        figures.append(Figure(f"daily tick, {schedules:,} schedules, {row[1]}", p50, p99, "ms", "SELECT 1 round trip",
-                              base, "< 5 ms" if idle else "—", p99 < 5 if idle else None))  # fmt: skip
+    per_post: dict[str, float] = {}
+    for catalog, posts in ((None, due), (big_catalog, big_due)):
+        rows = await daily_bench.bench(schedules, repeat if catalog is None else max(1, repeat // 5), catalog, posts)
+        for row in rows:
+            p50, p99, base = float(row[2]), float(row[3]), float(row[4])
+            facts = row[6]
+            if row[1] == "0 due":
+                figures.append(Figure(f"daily tick, {schedules:,} schedules, 0 due, {facts} facts", p50, p99, "ms",
+                                      "SELECT 1 round trip", base, "< 5 ms", p99 < 5))  # fmt: skip
+                continue
+            per_post[facts] = float(row[7])
+            stall = float(row[8])
+            figures.append(Figure(f"daily tick, {schedules:,} schedules, {row[1]}, {facts} facts", p50, p99, "ms",
+                                  "SELECT 1 round trip", base, "—", None))  # fmt: skip
+            figures.append(Figure(f"worst loop stall: {row[1]} daily posts, {schedules:,} schedules, {facts} facts",
+                                  stall, None, "ms", "—", None, "< 50 ms", stall < 50))  # fmt: skip
+    gc.unfreeze()
+    (small, small_cost), (big, big_cost) = per_post.items()
+    figures.append(Figure(f"daily fan-out per post, {small} facts", small_cost, None, "ms", "—", None, "—", None))
+    figures.append(Figure(f"daily fan-out per post, {big} facts", big_cost, None, "ms", f"per post, {small} facts",
+                          small_cost, f"flat: <= 1.5x ({big_cost / small_cost:.1f}x)",
+                          big_cost <= 1.5 * small_cost))  # fmt: skip
     return figures
 
 
@@ -230,9 +325,18 @@ async def main(args: argparse.Namespace) -> list[Figure]:
         write_catalog(out, args.films, args.facts, pages=args.pages)
     pages = sorted((out / "pages").glob("*.txt")) + bundled_files(ROOT / "data")
     figures, database = await imports(out, catalog, pages, args.facts)
+    import_file = None
+    if args.import_facts:
+        import_file = out / "import" / "catalog.json"
+        if not (args.reuse and import_file.exists()):
+            write_catalog(import_file.parent, max(1, args.import_facts // 10), args.import_facts, seed=2)
     figures += await in_bot(database, args.samples)
-    figures += await end_to_end(database, args.samples, args.burst, args.lookups)
-    figures += await daily(args.schedules, args.repeat)
+    big_catalog = out / "daily-catalog.db"
+    shutil.copyfile(database, big_catalog)  # before the import below adds to it
+    figures += await end_to_end(database, args.samples, args.burst, args.lookups, args.hot, import_file,
+                                args.import_facts)  # fmt: skip
+    figures += await daily(args.schedules, args.repeat, big_catalog, args.due, args.big_due)
+    big_catalog.unlink()
 
     headers = ["figure", "p50", "p99", "unit", "baseline", "baseline value", "target", "met"]
     print(f"films {args.films:,}, facts {args.facts:,}; {platform.processor() or platform.machine()}, "
@@ -252,6 +356,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=10_000)
     parser.add_argument("--schedules", type=int, default=100_000, help="daily schedules for the tick figures")
     parser.add_argument("--repeat", type=int, default=20, help="daily-tick repetitions")
+    parser.add_argument("--due", type=int, default=1_000, help="daily posts due at once in the busy tick")
+    parser.add_argument("--big-due", type=int, default=1_000,
+                        help="daily posts due at once on the bench catalog (the per-post fan-out figure)")
+    parser.add_argument("--hot", type=int, default=200, help="films in the hot-film /trivia figure")
+    parser.add_argument("--import-facts", type=int, default=1_000_000,
+                        help="facts the CLI imports while the bot serves /trivia (0: skip that figure)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--reuse", action="store_true", help="keep an existing catalog.json")
     return parser.parse_args(argv)

@@ -323,9 +323,12 @@ async def _films(store: Store, args: argparse.Namespace) -> int:
 
 async def _trivia(store: Store, args: argparse.Namespace) -> int:
     service = TriviaService(store)
-    card = await service.fact_card(
-        " ".join(args.title), guild_id=args.guild, channel_id=CLI_CHANNEL_ID, number=args.number
-    )
+    try:
+        card = await service.fact_card(
+            " ".join(args.title), guild_id=args.guild, channel_id=CLI_CHANNEL_ID, number=args.number
+        )
+    finally:
+        await service.close()  # writes the channel record behind the answer
     print(render_text(card))
     return 0
 

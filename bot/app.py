@@ -294,6 +294,8 @@ class TriviaBot(commands.Bot):
     async def _close_store(self) -> None:
         store, self._store = self._store, None
         if store is not None:
+            if self._trivia is not None:
+                await self._trivia.close()  # the channel records still waiting are written first
             await store.close()
             log.info("database closed")
 

@@ -15,11 +15,16 @@ async def test_daily_benchmark_runs_and_posts_every_due_schedule():
 async def test_the_full_benchmark_runs_on_a_tiny_catalog(tmp_path: Path):
     args = parse_args(
         ["--films", "60", "--facts", "300", "--pages", "5", "--samples", "5", "--burst", "5", "--lookups", "10",
-         "--schedules", "50", "--repeat", "2", "--out", str(tmp_path)]
+         "--schedules", "50", "--repeat", "2", "--due", "20", "--big-due", "10", "--hot", "5", "--import-facts", "50",
+         "--out", str(tmp_path)]
     )  # fmt: skip
     figures = await main(args)
     names = [f.name for f in figures]
     assert "/trivia end to end" in names
+    assert "/trivia end to end, 5 hot films" in names
+    assert any(name.startswith("worst loop stall: CLI import of 50 facts") for name in names)
+    assert any(name.startswith("worst loop stall: title-index rebuild") for name in names)
+    assert "daily fan-out per post, 300 facts" in names
     assert "burst of 5 /trivia: last answer" in names
     burst = next(f for f in figures if f.name.startswith("burst"))
     assert burst.baseline_value == 5  # every interaction of the burst was answered

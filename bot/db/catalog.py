@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import aiosqlite
@@ -56,6 +56,16 @@ def _fact(row: aiosqlite.Row) -> Fact:
         row["origin"],
         row["guild_id"],
     )
+
+
+def _with_aliases(
+    film_rows: Iterable[aiosqlite.Row], alias_rows: Iterable[aiosqlite.Row]
+) -> Iterator[tuple[int, str, int | None, Sequence[str]]]:
+    aliases: dict[int, list[str]] = {}
+    for row in alias_rows:
+        aliases.setdefault(row[0], []).append(row[1])
+    for row in film_rows:
+        yield row[0], row[1], row[2], aliases.get(row[0], ())
 
 
 class CatalogRepository:
@@ -157,13 +167,43 @@ class CatalogRepository:
             facts_updated=changed - facts_added,
         )
 
-    async def title_rows(self) -> list[tuple[int, str, int | None, list[str]]]:
-        """Everything the title index needs, in two scans rather than a query per film."""
-        aliases: dict[int, list[str]] = {}
-        for row in await self.store.fetchall("SELECT film_id, alias FROM film_aliases"):
-            aliases.setdefault(row[0], []).append(row[1])
-        rows = await self.store.fetchall("SELECT id, title, year FROM films")
-        return [(r[0], r[1], r[2], aliases.get(r[0], [])) for r in rows]
+    async def title_rows(self) -> Iterator[tuple[int, str, int | None, Sequence[str]]]:
+        """Everything the title index needs, in two scans rather than a query per film. The rows are
+        shaped lazily, by whoever iterates them: the index is built in a worker thread, and shaping
+        100,000 rows on the event loop would stall it."""
+        alias_rows = await self.store.fetchall("SELECT film_id, alias FROM film_aliases")
+        film_rows = await self.store.fetchall("SELECT id, title, year FROM films")
+        return _with_aliases(film_rows, alias_rows)
+
+    async def titles_named(self, norm_titles: Sequence[str]) -> list[tuple[int, str, int | None, Sequence[str]]]:
+        """Films whose normalised title or alias is one of these, shaped like `title_rows`: a lookup
+        asks this while the title index is being rebuilt, so a film just added is found by its name."""
+        if not norm_titles:
+            return []
+        marks = ",".join("?" * len(norm_titles))
+        film_rows = await self.store.fetchall(
+            f"SELECT id, title, year FROM films WHERE norm_title IN ({marks})"  # noqa: S608 - only ? marks
+            f" OR id IN (SELECT film_id FROM film_aliases WHERE norm_alias IN ({marks}))",
+            (*norm_titles, *norm_titles),
+        )
+        if not film_rows:
+            return []
+        ids = [row[0] for row in film_rows]
+        alias_rows = await self.store.fetchall(
+            f"SELECT film_id, alias FROM film_aliases WHERE film_id IN ({','.join('?' * len(ids))})",  # noqa: S608
+            ids,
+        )
+        return list(_with_aliases(film_rows, alias_rows))
+
+    async def change_mark(self) -> tuple[int, int, int]:
+        """Moves whenever films, facts or aliases are added (the catalog only grows): how caches tell a
+        catalog change from any other commit that moved `data_version`. Three index lookups."""
+        row = await self.store.fetchone(
+            "SELECT ifnull((SELECT max(id) FROM films), 0), ifnull((SELECT max(id) FROM facts), 0),"
+            " (SELECT count(*) FROM film_aliases)"
+        )
+        assert row is not None
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def film(self, film_id: int) -> Film | None:
         row = await self.store.fetchone(

@@ -189,6 +189,8 @@ class SubmissionService:
         decided = await self._decide(submission_id, guild_id, reviewer, approve=True, text=edited_text, film_id=film_id)
         if decided.proposed_title is not None or film_id is not None:
             self.trivia.titles_changed()
+        else:
+            self.trivia.facts_changed()  # a new fact for a film whose facts may be cached
         log.info("guild %s: submission #%s approved by %s", guild_id, submission_id, reviewer.id)
         return decided
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, iso, system_clock
 from bot.db.catalog import CatalogRepository
 from bot.db.shown import ShownRepository
-from bot.db.store import DatabaseBusy, Store
+from bot.db.store import Store
+from bot.services.recently_shown import RecentlyShown
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
 from bot.trivia.rows import Fact, Film
-from bot.trivia.titles import TitleEntry, TitleIndex
+from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
+
+FACTS_CACHED = 4096  # (film, server) entries; about 5 KB each at ten facts a film
 
 log = logging.getLogger(__name__)
 
@@ -33,45 +39,118 @@ class TriviaService:
     ) -> None:
         self.store = store
         self.catalog = CatalogRepository(store)
-        self.shown = ShownRepository(store)
+        self.recent = RecentlyShown(ShownRepository(store))
+        # Hot films' facts, per (film, server): a bounded LRU, dropped whole when the catalog changes
+        # (this process's imports and approvals, another process's commits). `_facts_generation` keeps
+        # a read that raced a change from caching what it read.
+        self._facts: OrderedDict[tuple[int, int | None], _FactsEntry] = OrderedDict()
+        self._facts_generation = 0
         self.rng = rng or random.Random()
         self.clock = clock
+        # The title index. Every change it must show bumps `_generation`; a rebuild notes the generation
+        # it started from and swaps its index in as showing that one, then goes round again if the
+        # generation moved meanwhile. So a change made while a rebuild is under way is never lost.
         self._index = TitleIndex()
-        self._index_version: int | None = None
-        self._index_lock = asyncio.Lock()
+        self._built = False
+        self._generation = 0
+        self._index_generation = -1
+        self._rebuilding: asyncio.Task[None] | None = None
+        self._data_version: int | None = None
+        self._catalog_mark: tuple[int, int, int] | None = None
         self._titles_check_seconds = titles_check_seconds
         self._titles_checked_at = -float("inf")
 
+    @property
+    def titles(self) -> TitleIndex:
+        """The index lookups use now (the last one built)."""
+        return self._index
+
+    @property
+    def titles_current(self) -> bool:
+        return self._index_generation == self._generation
+
     async def refresh_titles(self) -> None:
-        """Rebuilds the in-memory title index when the catalog changed, even from another process.
-        Asked at most once a `titles_check_seconds` (monotonic time): an import from the CLI shows up
-        within that, and a keystroke does not pay a round trip to the store for it."""
+        """Checks the catalog now and waits until the index shows it: at start-up (nothing to answer
+        from before that) and for tools. Lookups never call this; they never wait for a rebuild."""
+        await self._check_catalog(force=True)
+        while not self.titles_current:
+            await asyncio.shield(self._start_rebuild())
+
+    def titles_changed(self) -> None:
+        """Our own writes do not move data_version; whoever adds films (or imports facts) through this
+        process calls this. Cached facts are dropped; the rebuild starts at once, in the background."""
+        self.facts_changed()
+        self._generation += 1
+        self._start_rebuild()
+
+    async def _check_catalog(self, *, force: bool = False) -> None:
+        """Notices changes made by other processes (a CLI import): asked at most once a
+        `titles_check_seconds` (monotonic time), so a keystroke does not pay a round trip for it.
+        data_version moves on any other connection's commit; the catalog's mark tells a catalog change
+        from, say, a commit to channel records, so only the former costs a rebuild."""
         now = time.monotonic()
-        if self._index_version is not None and now - self._titles_checked_at < self._titles_check_seconds:
+        if not force and now - self._titles_checked_at < self._titles_check_seconds:
             return
         self._titles_checked_at = now
         version = await self.store.data_version()
-        if version == self._index_version:
-            return
-        async with self._index_lock:
-            if version == self._index_version:
-                return
-            self._index = TitleIndex(await self.catalog.title_rows())
-            self._index_version = version
+        if version != self._data_version:
+            mark = await self.catalog.change_mark()
+            self._data_version = version
+            if mark != self._catalog_mark:
+                self._catalog_mark = mark
+                self._generation += 1
+                self.facts_changed()
+        if not self.titles_current:
+            self._start_rebuild()  # also retries a rebuild that failed
 
-    def titles_changed(self) -> None:
-        """Our own writes do not move data_version; whoever imports through this process calls this."""
-        self._index_version = None
+    def _start_rebuild(self) -> asyncio.Task[None]:
+        if self._rebuilding is None or self._rebuilding.done():
+            self._rebuilding = asyncio.create_task(self._rebuild(), name="title-index-rebuild")
+            self._rebuilding.add_done_callback(_log_failure)
+        return self._rebuilding
+
+    async def _rebuild(self) -> None:
+        """Reads the films, builds the new index in a worker thread and swaps it in; lookups go on
+        answering from the old one meanwhile. About a second of CPU at 100,000 films, none of it on
+        the event loop (see `_collector_paused` for the rest of what keeps the loop running)."""
+        while not self.titles_current:
+            generation = self._generation
+            with _collector_paused():
+                mark = await self.catalog.change_mark()
+                rows = await self.catalog.title_rows()
+                index = await asyncio.to_thread(TitleIndex, rows)
+                replaced = [self._index]
+                self._index = index
+                self._index_generation = generation
+                self._catalog_mark = mark  # read before the rows: if it is behind them, one rebuild too many
+                self._built = True
+                # The old index is freed in the thread too: 10 ms or more of deallocation at this size.
+                await asyncio.to_thread(replaced.clear)
+
+    async def _current_titles(self) -> TitleIndex:
+        if not self._built:
+            await self.refresh_titles()  # the very first index: there is nothing to answer from yet
+        else:
+            await self._check_catalog()
+        return self._index
 
     async def autocomplete(self, query: str) -> list[TitleEntry]:
-        await self.refresh_titles()
-        return self._index.suggest(query)
+        """From the current index, even while a newer one is built: a film just added shows up here
+        once its rebuild is swapped in (about a second at 100,000 films)."""
+        return (await self._current_titles()).suggest(query)
 
     async def resolve(self, query: str) -> TitleEntry:
-        await self.refresh_titles()
-        if len(self._index) == 0:
+        index = await self._current_titles()
+        if not self.titles_current:
+            # A rebuild is under way: a film just added is not in the index yet, but its typed name
+            # is one indexed query away, so "/trivia <new film>" works at once without waiting.
+            named = await self.catalog.titles_named(reading_keys(query))
+            if named:
+                with contextlib.suppress(FilmNotFound):
+                    return TitleIndex(named).resolve(query)
+        if len(index) == 0:
             raise EmptyCatalog()
-        return self._index.resolve(query)
+        return index.resolve(query)
 
     async def fact_card(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
@@ -87,37 +166,81 @@ class TriviaService:
         return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
     async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
-        """The card to show, read in one round trip. Recording it is left to `Shown.remember`, so the
-        caller can answer the member first and write the record after."""
-        found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
-        if found is None:
-            raise FilmNotFound(f"#{film_id}", [])
-        film, facts = found.film, found.facts
+        """The card to show. A hot film costs no trip to the database thread: its facts and the
+        channel's record are held in memory; otherwise one query reads both. Recording what was
+        shown is left to `Shown.remember`, so the caller answers the member first."""
+        await self._check_catalog()  # another process's import drops cached facts (at most once a second)
+        facts_entry = self._cached_facts(film_id, guild_id)
+        record = self.recent.get(channel_id, film_id) if number is None else None
+        if facts_entry is None or (record is None and number is None):
+            generation = self._facts_generation
+            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
+            if found is None:
+                raise FilmNotFound(f"#{film_id}", [])
+            facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
+            if number is None:
+                record = self.recent.load(channel_id, film_id, found.seen, found.last_shown)
+        film, facts, fact_ids = facts_entry
         if not facts:
             raise NoFacts(film.label)
-        fact_ids = [fact.id for fact in facts]
         if number is not None:
             if not 1 <= number <= len(facts):
                 raise FactNumberOutOfRange(film.label, number, len(facts))
             return Shown(_card(film, facts[number - 1], fact_ids), _nothing)
-        pick = pick_unseen(fact_ids, found.seen, found.last_shown, self.rng)
+        assert record is not None
+        pick = pick_unseen(fact_ids, record.seen, record.last, self.rng)
         chosen = facts[fact_ids.index(pick.fact_id)]
+        picked_from = record
 
         async def remember() -> None:
-            # The member already has the answer: a store locked by another process for longer than the
-            # store waits costs only the channel's record (that fact may come round again sooner).
-            try:
-                await self.shown.record(channel_id, film_id, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
-            except DatabaseBusy:
-                log.warning("channel %s: not recorded that fact %s was shown (database busy)", channel_id, chosen.id)
+            self.recent.shown(channel_id, film_id, picked_from, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
 
         return Shown(_card(film, chosen, fact_ids), remember)
 
     async def card_for_fact(self, fact: Fact, *, guild_id: int | None) -> FactCard:
         """A known fact (the daily pick) shown with its place among the film's facts in that server."""
-        found = await self.catalog.film_facts(fact.film_id, guild_id)
-        assert found is not None  # facts cascade with their film
-        return _card(found.film, fact, [f.id for f in found.facts])
+        entry = self._cached_facts(fact.film_id, guild_id)
+        if entry is None:
+            generation = self._facts_generation
+            found = await self.catalog.film_facts(fact.film_id, guild_id)
+            assert found is not None  # facts cascade with their film
+            entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
+        film, _, fact_ids = entry
+        return _card(film, fact, fact_ids)
+
+    def facts_changed(self) -> None:
+        """Facts were added by this process (an approval): cached facts are read again when next used."""
+        self._facts.clear()
+        self._facts_generation += 1
+
+    def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
+        entry = self._facts.get((film_id, guild_id))
+        if entry is not None:
+            self._facts.move_to_end((film_id, guild_id))
+        return entry
+
+    def _cache_facts(
+        self, film_id: int, guild_id: int | None, film: Film, facts: list[Fact], generation: int
+    ) -> _FactsEntry:
+        """Kept only if the catalog did not change while they were read (else they may be stale)."""
+        entry = (film, tuple(facts), tuple(fact.id for fact in facts))
+        if generation == self._facts_generation:
+            self._facts[(film_id, guild_id)] = entry
+            while len(self._facts) > FACTS_CACHED:
+                self._facts.popitem(last=False)
+        return entry
+
+    async def close(self) -> None:
+        """At shutdown, before the store closes: a rebuild under way is dropped and the channel records
+        still waiting are written."""
+        if self._rebuilding is not None and not self._rebuilding.done():
+            self._rebuilding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rebuilding
+        await self.recent.close()
+
+
+_FactsEntry = tuple[Film, tuple[Fact, ...], tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +253,7 @@ async def _nothing() -> None:
     """Fact n was asked for by number: nothing to add to the channel's record."""
 
 
-def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
+def _card(film: Film, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
     return FactCard(
         film_id=film.id,
         film_title=film.title,
@@ -144,3 +267,32 @@ def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
         total=max(len(fact_ids), 1),
         imported=fact.origin == "import",
     )
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A background rebuild that failed is logged (the next lookup's check starts another)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("rebuilding the title index failed", exc_info=task.exception())
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while an index is read and built. Both make a few hundred
+    thousand short-lived rows and lists, which set off full collections: each holds the GIL for
+    about 80 ms at 100,000 films, stalling the event loop from the worker thread. None of those
+    objects forms a cycle, so reference counting frees them all anyway.
+
+    On the way out, what was made meanwhile (the new index) is moved straight to the oldest
+    generation: freeze() then unfreeze() does that by splicing lists, where the next young
+    collection would otherwise walk every key of the index once, 20-50 ms with the GIL held.
+    Nothing is kept from collection: the oldest generation is collected as usual."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()

@@ -7,10 +7,13 @@ keystroke and must answer in a few milliseconds.
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -34,6 +37,8 @@ _PAREN_YEAR = re.compile(r"^(?P<title>.*?)\s*[\(\[]\s*(?P<year>\d{4})\s*[\)\]]$"
 _WORD_START = re.compile(r"\b\w")
 _BARE_YEAR = re.compile(r"^(?P<title>.*\S)\s+(?P<year>\d{4})$")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+T = TypeVar("T")
+SORT_RUN = 4096  # items sorted by one C call while an index is built; see _sorted_in_runs
 
 
 def split_title_year(text: str) -> tuple[str, int | None]:
@@ -125,6 +130,20 @@ def _readings(query: str) -> list[_Reading]:
     return list(_iter_readings(query))
 
 
+def reading_keys(query: str) -> list[str]:
+    """The normalised titles a query can mean, as the store keeps them (films.norm_title): what a
+    lookup asks the store directly while the index is being rebuilt."""
+    return list(dict.fromkeys(reading.key for reading in _iter_readings(clean_line(query)[:MAX_QUERY_LENGTH])))
+
+
+def _sorted_in_runs(items: list[T], key: Callable[[T], str] | None = None) -> list[T]:
+    """sorted(), in short runs merged in Python. The index is built in a worker thread while the
+    event loop serves; one sort of 200,000 strings is a single C call that holds the GIL for about
+    100 ms, a stall for every coroutine. Runs of a few thousand keep each hold around a millisecond."""
+    runs = [sorted(items[i : i + SORT_RUN], key=key) for i in range(0, len(items), SORT_RUN)]  # type: ignore[arg-type]
+    return runs[0] if len(runs) == 1 else list(heapq.merge(*runs, key=key))
+
+
 def _typo_variants(key: str) -> list[str]:
     """Every adjacent swap ("maks" -> "mask"): the commonest typo, which plain edit ratios score as two
     edits. Looked up exactly, so catching them costs a few dictionary probes, not a scan."""
@@ -142,24 +161,30 @@ class TitleIndex:
     def __init__(self, films: Iterable[tuple[int, str, int | None, Sequence[str]]] = ()) -> None:
         self._ids: array[int] = array("q")
         self._years: array[int] = array("H")  # 0: unknown
-        self._titles: list[str] = []
+        titles: list[str] = []
         buckets: dict[str, list[int]] = {}
         for film_id, title, year, aliases in films:
-            index = len(self._titles)
+            index = len(titles)
             self._ids.append(film_id)
             self._years.append(year or 0)
-            self._titles.append(title)
+            titles.append(title)
             for name in (title, *aliases):
                 for key in title_keys(name):
                     bucket = buckets.setdefault(key, [])
                     if not bucket or bucket[-1] != index:
                         bucket.append(index)
-        self._keys: list[str] = sorted(buckets)
-        # key -> one film index, or a tuple of them ordered by year: most keys name a single film.
-        self._by_key: dict[str, int | tuple[int, ...]] = {}
+        self._keys: tuple[str, ...] = tuple(_sorted_in_runs(list(buckets)))
+        # key -> one film index, or ~n for the n-th of `_shared`, films sharing the key ordered by year:
+        # most keys name a single film. Ints only, so the garbage collector never walks this dict.
+        self._by_key: dict[str, int] = {}
+        self._shared: list[tuple[int, ...]] = []
         for key, bucket in buckets.items():
-            bucket.sort(key=lambda i: (self._years[i], self._ids[i]))
-            self._by_key[key] = bucket[0] if len(bucket) == 1 else tuple(bucket)
+            if len(bucket) == 1:
+                self._by_key[key] = bucket[0]
+            else:
+                bucket.sort(key=lambda i: (self._years[i], self._ids[i]))
+                self._by_key[key] = ~len(self._shared)
+                self._shared.append(tuple(bucket))
         # Word starts after the first ("runner" in "blade runner"), as key index << 8 | offset,
         # sorted by the text from there on, so a typed later word is found by bisection too.
         starts = array("Q")
@@ -167,31 +192,45 @@ class TitleIndex:
             for match in _WORD_START.finditer(key):
                 if 0 < match.start() < 256:
                     starts.append(number << 8 | match.start())
-        self._word_starts = array("Q", sorted(starts, key=self._suffix))
+        self._word_starts = array("Q", _sorted_in_runs(starts.tolist(), key=self._suffix))
         # Keys by their first and by their second character. Nearly every typo keeps one of a title's
-        # first two letters in place, so fuzzy matching scans a few of these small lists, not all keys.
-        self._by_first: dict[str, list[str]] = {}
-        self._by_second: dict[str, list[str]] = {}
+        # first two letters in place, so fuzzy matching scans a few of these small runs, not all keys.
+        # Keys sharing a first character are a run of the sorted keys, kept as (start << 32 | end).
+        self._first_runs: dict[str, int] = {}
+        for number, key in enumerate(self._keys):
+            run = self._first_runs.get(key[0])
+            self._first_runs[key[0]] = (run >> 32 if run is not None else number) << 32 | (number + 1)
+        by_second: dict[str, list[str]] = {}
         for key in self._keys:
-            self._by_first.setdefault(key[0], []).append(key)
             if len(key) > 1:
-                self._by_second.setdefault(key[1], []).append(key)
-        self._count = len(self._titles)
+                by_second.setdefault(key[1], []).append(key)
+        # Tuples of strings and ints in dicts, rather than lists: the cyclic garbage collector stops
+        # walking tuples of strings after one look and never walks dicts of ints, where it would walk
+        # lists of 100,000 titles in every full collection (tens of ms with the GIL held).
+        self._by_second: dict[str, tuple[str, ...]] = {c: tuple(keys) for c, keys in by_second.items()}
+        # Titles as one string and where each ends: nothing for the collector to walk at all.
+        self._title_text = "".join(titles)
+        self._title_ends = array("Q", itertools.accumulate(map(len, titles)))
+        self._count = len(titles)
+
+    def _by_first(self, char: str) -> tuple[str, ...]:
+        run = self._first_runs.get(char)
+        return () if run is None else self._keys[run >> 32 : run & 0xFFFFFFFF]
+
+    def _title(self, index: int) -> str:
+        return self._title_text[self._title_ends[index - 1] if index else 0 : self._title_ends[index]]
 
     def _candidates(self, key: str, *, wide: bool) -> list[str]:
         """Keys a typo of `key` can plausibly be: same first letter; same second letter (first one
         wrong); and, when `wide`, a letter dropped or added at the very start."""
-        lists = [self._by_first.get(key[0], [])]
+        sources = [("first", key[0])]
         if len(key) > 1:
-            lists.append(self._by_second.get(key[1], []))
+            sources.append(("second", key[1]))
             if wide:
-                lists += [self._by_second.get(key[0], []), self._by_first.get(key[1], [])]
-        seen: set[int] = set()
+                sources += [("second", key[0]), ("first", key[1])]
         out: list[str] = []
-        for keys in lists:
-            if id(keys) not in seen:
-                seen.add(id(keys))
-                out.extend(keys)
+        for kind, char in dict.fromkeys(sources):
+            out.extend(self._by_first(char) if kind == "first" else self._by_second.get(char, ()))
         return out
 
     def _close(self, key: str, limit: int, cutoff: float, *, wide: bool) -> list[tuple[str, float]]:
@@ -209,13 +248,13 @@ class TitleIndex:
         return self._count
 
     def _entry(self, index: int) -> TitleEntry:
-        return TitleEntry(self._ids[index], self._titles[index], self._years[index] or None)
+        return TitleEntry(self._ids[index], self._title(index), self._years[index] or None)
 
     def _bucket(self, key: str) -> list[TitleEntry]:
         found = self._by_key.get(key)
         if found is None:
             return []
-        return [self._entry(found)] if isinstance(found, int) else [self._entry(i) for i in found]
+        return [self._entry(found)] if found >= 0 else [self._entry(i) for i in self._shared[~found]]
 
     def resolve(self, query: str) -> TitleEntry:
         """One film, or a domain error that says what was meant or what to type instead."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import BotFactory
+from tests.e2e.conftest import BotFactory, stop_bot
 from tests.seed_expectations import credit_for
 from tests.support.fake_clock import FakeClock
 from tests.support.standin import DiscordStandIn
@@ -168,3 +168,20 @@ async def test_one_member_cannot_flood_a_channel_with_trivia(standin: DiscordSta
     clock.advance(seconds=60)
     again = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}, member=eager))
     assert not again.ephemeral
+
+
+async def test_what_a_channel_was_shown_survives_a_restart(standin: DiscordStandIn, start_bot: BotFactory):
+    """The channel records are written behind the answers; shutting down writes the ones waiting,
+    so after a restart the channel still sees every fact before a repeat."""
+    guild = standin.add_guild()
+    bot = await start_bot()
+    texts = []
+    for _ in range(3):
+        reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
+        texts.append(reply.embeds[0]["description"])
+    await stop_bot(bot)
+    await start_bot()
+    for _ in range(3):
+        reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
+        texts.append(reply.embeds[0]["description"])
+    assert len(set(texts)) == 6

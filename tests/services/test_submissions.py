@@ -230,3 +230,15 @@ async def test_oldest_pending_first_with_the_count(subs: SubmissionService, cloc
     oldest, waiting = await subs.next_pending(GUILD)
     assert (oldest.id, waiting) == (first.id, 2)
     assert isinstance(await subs.target("Mask"), Target)
+
+
+async def test_a_film_whose_facts_are_cached_shows_a_fact_approved_meanwhile(subs: SubmissionService):
+    before = await subs.trivia.fact_card("mask", guild_id=GUILD, channel_id=1)  # caches Mask's facts here
+    assert before.total == 6
+    submission, _ = await submit(subs)
+    await subs.approve(submission.id, GUILD, MOD)
+    card = await subs.trivia.fact_card("mask", guild_id=GUILD, channel_id=1, number=7)
+    assert (card.text, card.total) == (FACT, 7)
+    # The button on the card shown before (it carries the film id, not the query) sees it too.
+    shown = await subs.trivia.pick(before.film_id, guild_id=GUILD, channel_id=2, number=7)
+    assert shown.card.text == FACT

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +12,7 @@ from bot.db.store import Store
 from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
-from bot.trivia.records import FilmRecord
+from bot.trivia.records import FactRecord, FilmRecord
 from tests.conftest import SEED_PAGE
 from tests.seed_expectations import credit_for
 
@@ -68,6 +70,10 @@ async def test_films_imported_by_another_process_are_found_without_restart(servi
         await CatalogRepository(other).import_films([FilmRecord("Heat", 1995)])
     finally:
         await other.close()
+    # Typed in full it is found at once (the store is asked while the index is rebuilt)...
+    assert (await service.resolve("heat")).label == "Heat (1995)"
+    # ...and autocomplete offers it once the rebuild the change started is swapped in.
+    await service.refresh_titles()
     assert [e.label for e in await service.autocomplete("he")] == ["Heat (1995)"]
 
 
@@ -78,3 +84,57 @@ async def test_only_an_imported_fact_is_shown_as_the_archive_s():
     assert member.credit_line == "Contributed by Rewind Archive"
     page = FactCard(1, "Mask", 1985, 1, "A fact.", "Behind The Scenes", "Rewind Archive", None, 1, 7)
     assert page.credit_line == "From the Rewind Archive"
+
+
+async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(
+    service: TriviaService, store: Store
+):
+    assert (await service.fact_card("mask", guild_id=None, channel_id=1)).total == 6  # cached now
+    other = await Store.open(store.path)
+    try:
+        await CatalogRepository(other).import_films(
+            [FilmRecord("Mask", 1985, facts=[FactRecord("Cher and Peter Bogdanovich clashed over the music.")])]
+        )
+    finally:
+        await other.close()
+    card = await service.fact_card("mask", guild_id=None, channel_id=1, number=7)
+    assert (card.text, card.total) == ("Cher and Peter Bogdanovich clashed over the music.", 7)
+
+
+async def test_a_channel_still_sees_every_fact_before_a_repeat_across_a_restart(service: TriviaService, store: Store):
+    first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    await service.close()  # shutdown writes the channel records still waiting
+    restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
+    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    assert len(set(first + rest)) == 6
+    await restarted.close()
+
+
+async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path):
+    store = await Store.open(tmp_path / "hot.db")
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    service = TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=3600)
+    first = await service.fact_card("mask", guild_id=1, channel_id=10)
+    await store.close()  # any read or write from here on would fail
+    rest = [await service.fact_card("Mask (1985)", guild_id=1, channel_id=10) for _ in range(5)]
+    assert len({first.fact_id} | {card.fact_id for card in rest}) == 6  # and still no repeat
+    assert service.recent.waiting == 6  # shown, to be written with the next batch
+
+
+async def test_records_wait_in_memory_while_another_process_holds_the_write_lock(
+    service: TriviaService, store: Store
+):
+    await store.conn.execute("PRAGMA busy_timeout = 20")  # fail fast instead of after 5 s
+    other = sqlite3.connect(store.path)
+    other.execute("BEGIN IMMEDIATE")  # as a CLI import does, for as long as it runs
+    try:
+        first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+        assert not await service.recent.flush()  # refused: kept in memory, tried again later
+        assert service.recent.waiting == 3
+    finally:
+        other.rollback()
+        other.close()
+    assert await service.recent.flush()
+    restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
+    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    assert len(set(first + rest)) == 6
