@@ -15,6 +15,7 @@ from bot.trivia.catalog_formats import parse_csv, parse_json
 from bot.trivia.display import FactCard
 from bot.trivia.errors import ImportFormatError, TriviaError
 from bot.trivia.page_format import parse_page
+from bot.trivia.records import MAX_FACT_LENGTH
 from bot.trivia.rows import Submission
 from bot.trivia.schedule import InvalidTime, UnknownTimezone, parse_time, parse_timezone, suggest_timezones
 from bot.trivia.submissions import CleanSubmission, SubmissionRefused, clean_submission
@@ -48,6 +49,7 @@ CORPUS = [
 hostile = st.one_of(st.sampled_from(CORPUS), st.text(max_size=200), st.text(min_size=1000, max_size=5000))
 MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
 INDEX = TitleIndex([(1, "Mask", 1985, []), (2, "The Mask", 1994, []), (3, "Amélie", 2001, ["Le Fabuleux Destin"])])
+FILM_IDS = {1, 2, 3}
 fast = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -65,20 +67,23 @@ def assert_displayable(embed, *, own_mention: str = "") -> None:
 
 @fast
 @given(hostile)
-def test_title_resolution_answers_or_refuses(text: str):
+def test_title_resolution_never_crashes_and_answers_a_real_film_or_a_sendable_refusal(text: str):
     try:
-        INDEX.resolve(text)
+        found: object = INDEX.resolve(text)
     except TriviaError as error:
-        message = str(error)
+        found = error
+    if isinstance(found, TriviaError):
+        assert 0 < len(str(found)) <= 2000  # an ephemeral reply Discord accepts
     else:
-        message = "found"
-    assert message
-    assert len(INDEX.suggest(text)) <= 25
+        assert getattr(found, "film_id", None) in FILM_IDS  # a film of the catalog, never something made up
+    suggestions = INDEX.suggest(text)
+    assert len(suggestions) <= 25
+    assert all(entry.film_id in FILM_IDS for entry in suggestions)
 
 
 @fast
 @given(hostile)
-def test_times_and_zones_answer_or_refuse(text: str):
+def test_times_and_zones_never_crash_and_answer_or_refuse(text: str):
     try:
         parsed: object = parse_time(text)
     except InvalidTime as error:
@@ -94,26 +99,42 @@ def test_times_and_zones_answer_or_refuse(text: str):
 
 @fast
 @given(hostile, st.one_of(st.none(), hostile))
-def test_submissions_are_cleaned_or_refused(text: str, source: str | None):
+def test_submissions_never_crash_and_store_the_text_as_written_or_refuse(text: str, source: str | None):
     try:
-        clean = clean_submission(text, source)
-    except SubmissionRefused:
+        clean: object = clean_submission(text, source)
+    except SubmissionRefused as refusal:
+        clean = refusal
+    if isinstance(clean, SubmissionRefused):
+        assert 0 < len(str(clean)) <= 2000
         return
     assert isinstance(clean, CleanSubmission)
     assert 20 <= len(clean.text) <= 1000
     assert "\x00" not in clean.text
+    # What is stored is what the member wrote: characters may only be dropped (invisible ones, outer
+    # spaces), never added or rewritten, so the stored text is the typed text with some characters left out.
+    typed = iter(text)
+    assert all(char in typed for char in clean.text)
+    assert clean.text == clean.text.strip()
 
 
 @fast
 @given(hostile)
-def test_import_formats_parse_or_name_the_problem(text: str):
+def test_import_formats_never_crash_and_parse_storable_facts_or_name_the_problem(text: str):
     for parse in (parse_page, parse_json, parse_csv):
         try:
-            parse(text, "hostile")
-            problem = "hostile: parsed"
+            films = parse(text, "hostile")
         except ImportFormatError as error:
+            films = []
             problem = str(error)
+        else:
+            problem = "hostile: parsed"
         assert problem.startswith("hostile")
+        for film in films:
+            assert film.title.strip()
+            for fact in film.facts:
+                assert fact.text.strip()
+                assert len(fact.text) <= MAX_FACT_LENGTH
+                assert "\x00" not in fact.text
 
 
 @fast

@@ -8,12 +8,14 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
+from bot.app import TriviaBot
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
-from bot.trivia.errors import FilmNotFound
+from bot.trivia.errors import FilmNotFound, TriviaError
+from bot.trivia.ratelimit import RateLimit
 from cogs.fact_card import AnotherFactButton, fact_embed
 from cogs.kit import APOLOGY, describe_error, report_interaction_error
 from cogs.lookup import Lookup
@@ -24,6 +26,8 @@ def interaction(guild_id: int | None = 1, channel_id: int = 2) -> MagicMock:
     mock = MagicMock(spec=discord.Interaction)
     mock.guild_id = guild_id
     mock.channel_id = channel_id
+    mock.user = MagicMock(spec=discord.Member)
+    mock.user.id = 42
     mock.response = MagicMock()
     mock.response.send_message = AsyncMock()
     mock.response.edit_message = AsyncMock()
@@ -36,8 +40,9 @@ def interaction(guild_id: int | None = 1, channel_id: int = 2) -> MagicMock:
 @pytest.fixture
 async def cog(store: Store) -> Lookup:
     await import_files(CatalogRepository(store), [SEED_PAGE])
-    bot = MagicMock()
+    bot = MagicMock(spec=TriviaBot)  # spec'd: a misspelt attribute fails instead of silently "working"
     bot.trivia = TriviaService(store, rng=random.Random(2))
+    bot.lookup_limit = RateLimit(2, 30.0, lambda: 0.0)  # the real limiter, on a clock that stands still
     return Lookup(bot)
 
 
@@ -111,3 +116,10 @@ def test_hostile_text_never_breaks_the_embed_or_looks_like_a_mention():
     assert "@everyone" not in (embed.description or "")
     assert "@here" not in (embed.description or "")
     assert "\\*\\*bold\\*\\*" in (embed.description or "")
+
+
+async def test_the_cog_applies_the_members_rate_limit(cog: Lookup):
+    for _ in range(2):
+        await cog.trivia.callback(cog, interaction(), "mask", None)
+    with pytest.raises(TriviaError, match="Slow down"):
+        await cog.trivia.callback(cog, interaction(), "mask", None)

@@ -127,6 +127,84 @@ MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
 NOT_HERE = "There is no submission #1 in this server."
 
+Effect = Callable[[World, Guild, Callback], Awaitable[None]]
+
+
+async def shows_mask(w: World, where: Guild, reply: Callback) -> None:
+    assert not reply.ephemeral
+    assert reply.embeds[0]["title"] == "Mask (1985)"
+
+
+async def opens_a_form(w: World, where: Guild, reply: Callback) -> None:
+    assert reply.type == 9, reply  # the modal opened
+
+
+async def shows_the_queue(w: World, where: Guild, reply: Callback) -> None:
+    assert reply.ephemeral
+    assert reply.embeds[0]["title"] == f"Submission #{w.submission_id}"
+
+
+def decided(status: str) -> Effect:
+    async def check(w: World, where: Guild, reply: Callback) -> None:
+        submission = await w.bot.submissions.get(w.submission_id)
+        assert submission is not None
+        assert submission.status == status
+
+    return check
+
+
+async def lists_schedules(w: World, where: Guild, reply: Callback) -> None:
+    assert reply.ephemeral
+    shown = reply.content + "".join(e.get("description", "") for e in reply.embeds)
+    assert (f"<#{w.schedule_channel}>" in shown) == (where is w.home)  # each server lists only its own
+
+
+async def schedule_saved(w: World, where: Guild, reply: Callback) -> None:
+    (listing,) = await w.bot.daily.schedules(int(where.id))
+    assert listing.schedule.local_time == "10:00"
+
+
+async def role_saved(w: World, where: Guild, reply: Callback) -> None:
+    settings = await w.bot.submissions.settings(int(where.id))
+    assert settings.reviewer_role_id == int(where.roles[-1]["id"])
+
+
+async def game_running(w: World, where: Guild, reply: Callback) -> None:
+    assert await w.bot.quiz.repo.running_in(int(where.channels[0]["id"])) is not None
+
+
+async def game_stopped(w: World, where: Guild, reply: Callback) -> None:
+    assert await w.bot.quiz.repo.running_in(int(where.channels[0]["id"])) is None
+
+
+async def answer_locked_in(w: World, where: Guild, reply: Callback) -> None:
+    assert reply.ephemeral
+    assert reply.content.startswith("Locked in:")
+
+
+async def shows_a_board(w: World, where: Guild, reply: Callback) -> None:
+    assert reply.content or reply.embeds
+
+
+# What an allowed action visibly did: not only "no refusal", but its effect.
+EFFECTS: dict[str, Effect] = {
+    "/trivia": shows_mask,
+    "another fact": shows_mask,
+    "/trivia-submit": opens_a_form,
+    "/trivia-review": shows_the_queue,
+    "approve": decided("approved"),
+    "reject": opens_a_form,
+    "edit": opens_a_form,
+    "block": decided("rejected"),
+    "/trivia-daily list": lists_schedules,
+    "/trivia-daily set": schedule_saved,
+    "/trivia-config reviewer-role": role_saved,
+    "/trivia-quiz start": game_running,
+    "/trivia-quiz stop": game_stopped,
+    "quiz answer": answer_locked_in,
+    "/trivia-quiz leaderboard": shows_a_board,
+}
+
 # (action, where, role, allowed, what a refusal says)
 TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("/trivia", trivia, "home", "member", ALLOWED, ""),
@@ -185,12 +263,13 @@ async def test_permission_table(
     allowed: bool, refusal: str,
 ):  # fmt: skip
     world = await build(standin, start_bot)
-    before = await world.bot.submissions.repo.get(world.submission_id)
+    before = await world.bot.submissions.get(world.submission_id)
     schedules_before = await world.bot.daily.schedules(int(world.home.id))
     guild = world.home if where == "home" else world.away
     reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
 
     if allowed:
+        await EFFECTS[name](world, guild, reply)
         assert not (reply.ephemeral and (ONLY_REVIEWERS in reply.content or "permission" in reply.content)), reply
         assert "went wrong" not in reply.content
         assert ONLY_STARTER not in reply.content
@@ -200,7 +279,7 @@ async def test_permission_table(
         assert reply.ephemeral, reply
         assert refusal in reply.content
         # A refusal changes nothing: the submission and the home server's schedules are as they were.
-        assert await world.bot.submissions.repo.get(world.submission_id) == before
+        assert await world.bot.submissions.get(world.submission_id) == before
         assert await world.bot.daily.schedules(int(world.home.id)) == schedules_before
         # ...and a quiz refused a stop or an answer still runs, with no answer recorded.
         game = await world.bot.quiz.repo.running_in(int(world.home.channels[0]["id"]))

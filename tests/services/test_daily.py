@@ -196,13 +196,18 @@ async def test_leaving_a_guild_forgets_its_schedules(daily: DailyService):
     assert len(await daily.schedules(555)) == 1
 
 
-async def test_the_due_query_uses_the_due_index(store: Store):
-    plan = await store.fetchall(
-        "EXPLAIN QUERY PLAN SELECT id FROM daily_schedules WHERE paused_reason IS NULL AND next_due_at <= ?"
-        " ORDER BY next_due_at LIMIT 10",
-        (0,),
-    )
-    assert any("daily_schedules_due" in row[3] for row in plan)
+async def test_the_due_query_uses_the_due_index(daily: DailyService, store: Store, clock: FakeClock):
+    """Planned on the statement `due()` really runs (caught by SQLite's trace callback), not a copy of it."""
+    await set_daily(daily, at="09:00", tz="UTC")
+    run: list[str] = []
+    await store.reader.set_trace_callback(run.append)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    due = await daily.repo.due(clock(), 10)
+    await store.reader.set_trace_callback(None)
+    assert len(due) == 1
+    (sql,) = [s for s in run if "FROM daily_schedules" in s]
+    plan = [row[3] for row in await store.fetchall("EXPLAIN QUERY PLAN " + sql)]
+    assert any("daily_schedules_due" in step for step in plan), plan
 
 
 async def test_no_facts_is_a_problem_not_a_crash(store: Store, clock: FakeClock):
