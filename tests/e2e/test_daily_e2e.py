@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tests.e2e.conftest import BotFactory
 from tests.support.fake_clock import FakeClock
+from tests.support.protocol import Reply
 from tests.support.standin import MANAGE_GUILD, MEMBER_PERMISSIONS, SEND_MESSAGES, DiscordStandIn, Recorded
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
@@ -188,7 +189,7 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     assert stranger.ephemeral
     assert "belong to whoever ran the command" in stranger.content
     removed = await standin.interact(standin.button(guild, button["custom_id"], member=admin, message=listed.message))
-    assert removed.type == 7
+    assert removed.type == Reply.UPDATE_MESSAGE
     assert removed.content == "Removed 1 schedule of deleted channels."
     assert [v.schedule.channel_id for v in await bot.daily.schedules(int(guild.id))] == [int(kept)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import BotFactory, stop_bot
 from tests.e2e.test_refusals_e2e import from_a_dm
+from tests.support.protocol import Reply
 from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn
 
 FACT = "Eric Stoltz spent four hours in the makeup chair for every day of the shoot."
@@ -18,7 +19,7 @@ async def test_a_submission_form_sent_after_a_restart_is_stored_and_receipted(
     bot = await start_bot()
     member = standin.member(name="Patient Fan")
     form = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
-    assert form.type == 9
+    assert form.type == Reply.MODAL
     await stop_bot(bot)
 
     restarted = await start_bot()
@@ -58,13 +59,13 @@ async def test_a_reject_form_sent_after_a_restart_rejects_and_tells_the_member(
     moderator = standin.member(permissions=MEMBER_PERMISSIONS | MANAGE_MESSAGES, name="Mod")
     message = standin.message(guild)
     reject = await standin.interact(standin.button(guild, "review:reject:1", member=moderator, message=message))
-    assert reject.type == 9
+    assert reject.type == Reply.MODAL
     await stop_bot(bot)
 
     await start_bot()
     values = {"Reason (sent to the member)": "Please add a source."}
     rejected = await standin.interact(standin.modal_submit(guild, reject, values, member=moderator, message=message))
-    assert rejected.type == 7
+    assert rejected.type == Reply.UPDATE_MESSAGE
     await standin.wait_for_dm(member["user"]["id"])
     (dm,) = standin.dms_to(member["user"]["id"])
     assert "Reason: Please add a source." in dm["content"]

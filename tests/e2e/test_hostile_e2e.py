@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BotFactory
+from tests.support.protocol import Reply
 from tests.support.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn
 from tests.test_hostile_input import CORPUS
 
@@ -18,7 +19,7 @@ def assert_safe_reply(reply: Callback) -> None:
     assert APOLOGY not in reply.content
     assert len(reply.content) <= 2000
     assert "Traceback" not in reply.content
-    if reply.type == 4 and not reply.embeds:
+    if reply.type == Reply.MESSAGE and not reply.embeds:
         assert reply.ephemeral, reply.content[:200]
     assert reply.data.get("allowed_mentions", {"parse": []}) == {"parse": []}
 
@@ -44,7 +45,7 @@ async def test_hostile_text_everywhere_a_member_can_type(standin: DiscordStandIn
 
     member = standin.member(name=text[:32] or "x")
     opened = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
-    assert opened.type == 9
+    assert opened.type == Reply.MODAL
     receipt = await standin.interact(
         standin.modal_submit(guild, opened, {"The fact": text, "Source (optional)": text}, member=member)
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tests.e2e.conftest import BotFactory, stop_bot
 from tests.seed_expectations import credit_for
 from tests.support.fake_clock import FakeClock
+from tests.support.protocol import Reply
 from tests.support.standin import DiscordStandIn
 
 CARD = re.compile(r"^(?P<text>.*)\n\n— \*(?P<credit>.*)\*$", re.DOTALL)
@@ -34,7 +35,7 @@ async def test_trivia_mask_answers_with_a_seed_fact_and_credit(standin: DiscordS
 
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
 
-    assert reply.type == 4
+    assert reply.type == Reply.MESSAGE
     assert not reply.ephemeral
     (embed,) = reply.embeds
     assert embed["title"] == "Mask (1985)"
@@ -80,7 +81,7 @@ async def test_autocomplete_for_ma_offers_mask_1985(standin: DiscordStandIn, sta
 
     reply = await standin.interact(standin.autocomplete(guild, "trivia", "film", "ma"))
 
-    assert reply.type == 8
+    assert reply.type == Reply.AUTOCOMPLETE_RESULT
     assert reply.data["choices"][0] == {"name": "Mask (1985)", "value": "Mask (1985)"}
 
 
@@ -90,7 +91,7 @@ async def test_unknown_film_is_answered_ephemerally(standin: DiscordStandIn, sta
 
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "zzzz"}))
 
-    assert reply.type == 4
+    assert reply.type == Reply.MESSAGE
     assert reply.ephemeral
     assert "No film called “zzzz”" in reply.content
     assert not reply.embeds
@@ -105,7 +106,7 @@ async def test_another_fact_button_shows_a_different_fact_even_after_a_restart(
     button = first.custom_ids[0]
 
     second = await standin.interact(standin.button(guild, button))
-    assert second.type == 7  # the card is edited in place
+    assert second.type == Reply.UPDATE_MESSAGE  # the card is edited in place
     assert second.embeds[0]["description"] != first.embeds[0]["description"]
 
     await bot.close()
@@ -114,7 +115,7 @@ async def test_another_fact_button_shows_a_different_fact_even_after_a_restart(
     assert len(syncs) == 1  # definitions unchanged: the restart did not sync again
 
     third = await standin.interact(standin.button(guild, button))
-    assert third.type == 7
+    assert third.type == Reply.UPDATE_MESSAGE
     assert third.embeds[0]["title"] == "Mask (1985)"
     seen = {first.embeds[0]["description"], second.embeds[0]["description"], third.embeds[0]["description"]}
     assert len(seen) == 3  # the channel's record survives the restart too

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import TriviaBot
 from tests.e2e.conftest import BotFactory
+from tests.support.protocol import Reply
 from tests.support.quiz_catalog import add_quiz_films
 from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
@@ -136,7 +137,7 @@ async def shows_mask(w: World, where: Guild, reply: Callback) -> None:
 
 
 async def opens_a_form(w: World, where: Guild, reply: Callback) -> None:
-    assert reply.type == 9, reply  # the modal opened
+    assert reply.type == Reply.MODAL, reply  # the modal opened
 
 
 async def shows_the_queue(w: World, where: Guild, reply: Callback) -> None:

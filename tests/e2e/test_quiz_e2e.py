@@ -32,12 +32,7 @@ class Table:
         """Waits (on the bot's requests, not a clock) until the channel has `count` messages."""
         path = f"/channels/{self.channel}/messages"
         while len(self.posts()) < count:  # each pass waits for one more POST there (a refused one too)
-            seen = len(self.standin.requests)
-            await self.standin.wait_for_request(
-                lambda r, seen=seen: (
-                    r.method == "POST" and r.path == path and any(r is x for x in self.standin.requests[seen:])
-                )
-            )
+            await self.standin.wait_for_next_request(lambda r: r.method == "POST" and r.path == path)
         return self.posts()[count - 1]  # the stand-in records the message before this coroutine resumes
 
     async def start(self, member: dict[str, Any], **options: int) -> Callback:

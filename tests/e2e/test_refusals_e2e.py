@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import BotFactory
+from tests.support.protocol import Reply
 from tests.support.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 APOLOGY = "Sorry, something went wrong"
@@ -17,7 +18,7 @@ BIGGEST = "9" * 19
 
 
 def assert_refused(reply: Callback, *words: str) -> None:
-    assert reply.type == 4, reply
+    assert reply.type == Reply.MESSAGE, reply
     assert reply.ephemeral
     assert APOLOGY not in reply.content
     for word in words:

@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.e2e.conftest import BotFactory
 from tests.support.fake_clock import FakeClock
+from tests.support.protocol import Reply
 from tests.support.standin import (
     MANAGE_GUILD,
     MANAGE_MESSAGES,
@@ -24,7 +25,7 @@ FACT = "Cher and Eric Stoltz rehearsed the fairground scene for two weeks before
 
 async def submit(standin: DiscordStandIn, guild: Guild, member: dict[str, Any], film: str, values: dict[str, str]):
     modal = await standin.interact(standin.slash(guild, "trivia-submit", {"film": film}, member=member))
-    assert modal.type == 9, modal
+    assert modal.type == Reply.MODAL, modal
     return modal, await standin.interact(standin.modal_submit(guild, modal, values, member=member))
 
 
@@ -65,7 +66,7 @@ async def test_member_submits_reviewer_approves_and_only_that_server_sees_the_cr
     assert set(buttons) == {"Approve", "Edit", "Reject", "Block submitter"}
 
     decision = await standin.interact(press(standin, guild, buttons["Approve"], review_message, moderator))
-    assert decision.type == 7
+    assert decision.type == Reply.UPDATE_MESSAGE
     assert decision.data["components"] == []
     decided = {f["name"]: f["value"] for f in decision.embeds[0]["fields"]}["Decision"]
     assert decided.startswith("Approved by Mod Mia")
@@ -94,13 +95,13 @@ async def test_reject_with_a_reason_sends_the_reason_by_dm(standin: DiscordStand
     assert review.embeds[0]["footer"]["text"] == "1 waiting for review"
     message = standin.message(guild, review.data, ephemeral=True)
     modal = await standin.interact(press(standin, guild, review_buttons(review.data)["Reject"], message, moderator))
-    assert modal.type == 9
+    assert modal.type == Reply.MODAL
     rejected = await standin.interact(
         standin.modal_submit(
             guild, modal, {"Reason (sent to the member)": "Please add a source."}, member=moderator, message=message
         )
     )
-    assert rejected.type == 7
+    assert rejected.type == Reply.UPDATE_MESSAGE
     await standin.wait_for_dm(member["user"]["id"])
     (dm,) = standin.dms_to(member["user"]["id"])
     assert "was not accepted" in dm["content"]
@@ -156,7 +157,7 @@ async def test_the_reviewer_role_may_review_and_two_reviewers_at_once_get_one_de
         standin.interact(press(standin, guild, "review:approve:1", message, first)),
         standin.interact(press(standin, guild, "review:approve:1", message, second)),
     )
-    winners = [r for r in results if r.type == 7]
+    winners = [r for r in results if r.type == Reply.UPDATE_MESSAGE]
     losers = [r for r in results if r.ephemeral]
     assert len(winners) == 1
     assert len(losers) == 1
@@ -179,7 +180,7 @@ async def test_a_film_not_in_the_catalog_is_proposed_with_its_year(standin: Disc
 
     moderator = standin.member(permissions=MODERATOR)
     approved = await standin.interact(press(standin, guild, "review:approve:1", standin.message(guild), moderator))
-    assert approved.type == 7
+    assert approved.type == Reply.UPDATE_MESSAGE
     card = await standin.interact(standin.slash(guild, "trivia", {"film": "elephant man"}))
     assert card.embeds[0]["title"] == "The Elephant Man (1980)"
 
@@ -238,10 +239,10 @@ async def test_a_member_over_a_limit_is_told_before_the_form_opens(standin: Disc
     await submit(standin, guild, member, "mask", {"The fact": FACT})
 
     again = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
-    assert again.type == 4  # a message, not a form
+    assert again.type == Reply.MESSAGE  # a message, not a form
     assert again.ephemeral
     assert "you can submit again in 60 s" in again.content
     assert len(await bot.submissions.repo.listing(status=None, guild_id=None)) == 1
     clock.advance(seconds=60)
     reopened = await standin.interact(standin.slash(guild, "trivia-submit", {"film": "mask"}, member=member))
-    assert reopened.type == 9
+    assert reopened.type == Reply.MODAL

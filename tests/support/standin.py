@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.support.protocol import EPHEMERAL, ChannelType, Component, InteractionType, Op, OptionType, Reply
+
 API_PREFIX = "/api/v10"
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
@@ -61,7 +63,7 @@ class Callback:
 
     @property
     def ephemeral(self) -> bool:
-        return bool(self.data.get("flags", 0) & 64)
+        return bool(self.data.get("flags", 0) & EPHEMERAL)
 
     @property
     def content(self) -> str:
@@ -90,7 +92,7 @@ class Guild:
         self.channels.append(
             {
                 "id": channel_id,
-                "type": 0,
+                "type": ChannelType.GUILD_TEXT,
                 "name": name,
                 "position": len(self.channels),
                 "permission_overwrites": overwrites,
@@ -335,7 +337,7 @@ class DiscordStandIn:
         return {
             "id": snowflake(),
             "channel_id": channel_id or snowflake(),
-            "type": 0,
+            "type": 0,  # a default message
             "content": data.get("content") or "",
             "embeds": data.get("embeds") or [],
             "components": data.get("components") or [],
@@ -354,20 +356,20 @@ class DiscordStandIn:
     async def _callback(self, body: Any, id: str, token: str) -> dict[str, Any]:
         data = body.get("data") or {}
         callback = Callback(body["type"], data)
-        if body["type"] in (4, 7):
+        if body["type"] in (Reply.MESSAGE, Reply.UPDATE_MESSAGE):
             callback.message = self._message(data, self._interaction_channels.get(id))
         future = self._callbacks.get(id)
         if future is not None and not future.done():
             future.set_result(callback)
         interaction = {
             "id": id,
-            "type": 2,
+            "type": InteractionType.APPLICATION_COMMAND,
             "activity_instance_id": None,
             "response_message_id": None,
             "response_message_loading": False,
             "response_message_ephemeral": callback.ephemeral,
         }
-        if body["type"] in (4, 7):
+        if body["type"] in (Reply.MESSAGE, Reply.UPDATE_MESSAGE):
             message = callback.message
             assert message is not None
             interaction["response_message_id"] = message["id"]
@@ -402,7 +404,7 @@ class DiscordStandIn:
         if recipient in self.closed_dms and not opened:
             self.fail("POST", f"/channels/{channel_id}/messages", 403, times=-1, code=50007)
         user = {"id": recipient, "username": "member", "discriminator": "0", "global_name": None, "avatar": None}
-        return {"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None}
+        return {"id": channel_id, "type": ChannelType.DM, "recipients": [user], "last_message_id": None}
 
     async def wait_for_dm(self, user_id: str) -> Recorded:
         def is_dm(request: Recorded) -> bool:
@@ -416,10 +418,15 @@ class DiscordStandIn:
         return self.created_messages.get(channel, []) if channel else []
 
     async def wait_for_request(self, predicate: Callable[[Recorded], bool], within: float = 10.0) -> Recorded:
-        """Waits for the bot to make a matching request (an event, not a clock)."""
+        """The first matching request the bot ever made, waiting for it if there is none yet (an event,
+        not a clock). For "the next one from now on", see `wait_for_next_request`."""
         for recorded in self.requests:
             if predicate(recorded):
                 return recorded
+        return await self.wait_for_next_request(predicate, within)
+
+    async def wait_for_next_request(self, predicate: Callable[[Recorded], bool], within: float = 10.0) -> Recorded:
+        """The first matching request made from now on: requests already seen do not count."""
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         entry = (predicate, future)
         self._waiters.append(entry)
@@ -438,19 +445,19 @@ class DiscordStandIn:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._socket = socket
-        await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}))
+        await socket.send_str(json.dumps({"op": Op.HELLO, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}))
         async for message in socket:
             if message.type != WSMsgType.TEXT:
                 break
             payload = json.loads(message.data)
             op = payload.get("op")
-            if op == 1:
-                await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
-            elif op == 2 and self.refuse_identify is not None:
+            if op == Op.HEARTBEAT:
+                await socket.send_str(json.dumps({"op": Op.HEARTBEAT_ACK, "d": None, "s": None, "t": None}))
+            elif op == Op.IDENTIFY and self.refuse_identify is not None:
                 await socket.close(code=self.refuse_identify, message=b"refused by the stand-in")
-            elif op == 2:
+            elif op == Op.IDENTIFY:
                 await self._identify(socket)
-            elif op == 6:  # RESUME: the session goes on where it stopped
+            elif op == Op.RESUME:  #: the session goes on where it stopped
                 self.resumes += 1
                 await self._send(socket, "RESUMED", {})
                 self._changed()
@@ -466,7 +473,7 @@ class DiscordStandIn:
     async def invalidate_session(self) -> None:
         """OP 9 with d=false: the session is gone; the bot must identify again."""
         assert self._socket is not None
-        await self._socket.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+        await self._socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False, "s": None, "t": None}))
 
     def _changed(self) -> None:
         self._state_changed.set()
@@ -506,7 +513,7 @@ class DiscordStandIn:
 
     async def _send(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         self._sequence += 1
-        await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
+        await socket.send_str(json.dumps({"op": Op.DISPATCH, "t": event, "s": self._sequence, "d": data}))
 
     # --- interactions --------------------------------------------------------------------------------
 
@@ -588,16 +595,17 @@ class DiscordStandIn:
             if isinstance(value, tuple) and value[0] == "channel":
                 channel = guild.channel(value[1])
                 resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
-                opts.append({"name": key, "type": 7, "value": value[1]})
+                opts.append({"name": key, "type": OptionType.CHANNEL, "value": value[1]})
             elif isinstance(value, tuple) and value[0] == "role":
                 role = next(r for r in guild.roles if r["id"] == value[1])
                 resolved.setdefault("roles", {})[value[1]] = role
-                opts.append({"name": key, "type": 8, "value": value[1]})
+                opts.append({"name": key, "type": OptionType.ROLE, "value": value[1]})
             else:
-                opts.append({"name": key, "type": 4 if isinstance(value, int) else 3, "value": value})
+                kind = OptionType.INTEGER if isinstance(value, int) else OptionType.STRING
+                opts.append({"name": key, "type": kind, "value": value})
         top, _, sub = name.partition(" ")
         if sub:
-            opts = [{"name": sub, "type": 1, "options": opts}]
+            opts = [{"name": sub, "type": OptionType.SUB_COMMAND, "options": opts}]
         data = {
             "id": self._command_id(top, guild),
             "name": top,
@@ -606,18 +614,18 @@ class DiscordStandIn:
             "guild_id": guild.id,
             "resolved": resolved,
         }
-        return self._interaction(2, data, guild, channel_id, member)
+        return self._interaction(InteractionType.APPLICATION_COMMAND, data, guild, channel_id, member)
 
     def autocomplete(
         self, guild: Guild, name: str, option: str, typed: str, *, channel_id: str | None = None
     ) -> dict[str, Any]:
         """An autocomplete request; `name` may be "group sub"."""
-        opts = [{"name": option, "type": 3, "value": typed, "focused": True}]
+        opts = [{"name": option, "type": OptionType.STRING, "value": typed, "focused": True}]
         top, _, sub = name.partition(" ")
         if sub:
-            opts = [{"name": sub, "type": 1, "options": opts}]
+            opts = [{"name": sub, "type": OptionType.SUB_COMMAND, "options": opts}]
         data = {"id": self._command_id(top, guild), "name": top, "type": 1, "options": opts, "guild_id": guild.id}
-        return self._interaction(4, data, guild, channel_id, None)
+        return self._interaction(InteractionType.AUTOCOMPLETE, data, guild, channel_id, None)
 
     def button(
         self,
@@ -634,9 +642,10 @@ class DiscordStandIn:
         message = dict(message or self._message({}, channel_id))
         present = [c.get("custom_id") for row in message.get("components") or [] for c in row.get("components", [])]
         if custom_id not in present:
-            button = {"type": 2, "style": 2, "label": "Button", "custom_id": custom_id}
-            message["components"] = [*(message.get("components") or []), {"type": 1, "components": [button]}]
-        payload = self._interaction(3, {"custom_id": custom_id, "component_type": 2}, guild, channel_id, member)
+            button = {"type": Component.BUTTON, "style": 2, "label": "Button", "custom_id": custom_id}
+            message["components"] = [*(message.get("components") or []), {"type": Component.ACTION_ROW, "components": [button]}]
+        data = {"custom_id": custom_id, "component_type": Component.BUTTON}
+        payload = self._interaction(InteractionType.MESSAGE_COMPONENT, data, guild, channel_id, member)
         payload["message"] = message
         return payload
 
@@ -657,14 +666,15 @@ class DiscordStandIn:
         message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The member fills in the modal the bot opened (callback type 9): `values` by field label."""
-        assert modal.type == 9, f"expected a modal, got callback type {modal.type}"
+        assert modal.type == Reply.MODAL, f"expected a modal, got callback type {modal.type}"
         rows = []
         for row in modal.data["components"]:
             for field_ in row.get("components", [row.get("component")]):
                 label = field_.get("label", "")
                 value = values.get(label, field_.get("value") or "")
-                rows.append({"type": 1, "components": [{"type": 4, "custom_id": field_["custom_id"], "value": value}]})
-        payload = self._interaction(5, {"custom_id": modal.data["custom_id"], "components": rows}, guild, None, member)
+                rows.append({"type": Component.ACTION_ROW, "components": [{"type": Component.TEXT_INPUT, "custom_id": field_["custom_id"], "value": value}]})
+        data = {"custom_id": modal.data["custom_id"], "components": rows}
+        payload = self._interaction(InteractionType.MODAL_SUBMIT, data, guild, None, member)
         if message is not None:
             payload["message"] = message
         return payload
