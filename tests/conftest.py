@@ -18,3 +18,13 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+async def seeded_store(store: Store) -> Store:
+    """A store holding the bundled seed page (Mask, 1985, six facts), as a first start leaves it."""
+    from bot.db.catalog import CatalogRepository
+    from bot.services.importing import import_files
+
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    return store

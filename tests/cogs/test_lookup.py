@@ -9,9 +9,7 @@ import discord
 import pytest
 
 from bot.app import TriviaBot
-from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
 from bot.trivia.errors import FilmNotFound, TriviaError
@@ -19,7 +17,6 @@ from bot.trivia.ratelimit import RateLimit
 from cogs.fact_card import AnotherFactButton, fact_embed
 from cogs.kit import APOLOGY, describe_error, report_interaction_error
 from cogs.lookup import Lookup
-from tests.conftest import SEED_PAGE
 
 
 def interaction(guild_id: int | None = 1, channel_id: int = 2) -> MagicMock:
@@ -38,8 +35,8 @@ def interaction(guild_id: int | None = 1, channel_id: int = 2) -> MagicMock:
 
 
 @pytest.fixture
-async def cog(store: Store) -> Lookup:
-    await import_files(CatalogRepository(store), [SEED_PAGE])
+async def cog(seeded_store: Store) -> Lookup:
+    store = seeded_store
     bot = MagicMock(spec=TriviaBot)  # spec'd: a misspelt attribute fails instead of silently "working"
     bot.trivia = TriviaService(store, rng=random.Random(2))
     bot.lookup_limit = RateLimit(2, 30.0, lambda: 0.0)  # the real limiter, on a clock that stands still

@@ -10,12 +10,10 @@ import pytest
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
 from bot.services.daily import DailyService, NoSchedule
-from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
 from bot.trivia.errors import FilmNotFound
 from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia.schedule import InvalidTime, UnknownTimezone
-from tests.conftest import SEED_PAGE
 from tests.support.fake_clock import FakeClock
 
 GUILD, CHANNEL, ADMIN = 100, 200, 300
@@ -32,8 +30,8 @@ def make_service(store: Store, clock: FakeClock) -> DailyService:
 
 
 @pytest.fixture
-async def daily(store: Store, clock: FakeClock) -> DailyService:
-    await import_files(CatalogRepository(store), [SEED_PAGE])
+async def daily(seeded_store: Store, clock: FakeClock) -> DailyService:
+    store = seeded_store
     return make_service(store, clock)
 
 

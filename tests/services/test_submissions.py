@@ -10,13 +10,11 @@ import pytest
 
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.services.importing import import_files
 from bot.services.submissions import Reviewer, SubmissionService, Target
 from bot.services.trivia import TriviaService
 from bot.trivia.errors import AmbiguousFilm, NoSuchSubmission
 from bot.trivia.records import FilmRecord
 from bot.trivia.submissions import AlreadyDecided, NotAReviewer, SubmissionRefused
-from tests.conftest import SEED_PAGE
 from tests.support.fake_clock import FakeClock
 
 GUILD, OTHER_GUILD = 10, 20
@@ -36,8 +34,8 @@ def service_for(store: Store, clock: FakeClock) -> SubmissionService:
 
 
 @pytest.fixture
-async def subs(store: Store, clock: FakeClock) -> SubmissionService:
-    await import_files(CatalogRepository(store), [SEED_PAGE])
+async def subs(seeded_store: Store, clock: FakeClock) -> SubmissionService:
+    store = seeded_store
     return service_for(store, clock)
 
 

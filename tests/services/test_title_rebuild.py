@@ -13,10 +13,8 @@ import pytest
 from bench.timing import LoopLag
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
-from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
 from bot.trivia.records import FactRecord, FilmRecord
-from tests.conftest import SEED_PAGE
 
 
 class Gate:
@@ -37,8 +35,8 @@ class Gate:
 
 
 @pytest.fixture
-async def service(store: Store) -> TriviaService:
-    await import_files(CatalogRepository(store), [SEED_PAGE])
+async def service(seeded_store: Store) -> TriviaService:
+    store = seeded_store
     trivia = TriviaService(store, rng=random.Random(1), titles_check_seconds=0)
     await trivia.refresh_titles()
     return trivia

@@ -22,8 +22,8 @@ def fixed_clock() -> datetime:
 
 
 @pytest.fixture
-async def service(store: Store) -> TriviaService:
-    await import_files(CatalogRepository(store), [SEED_PAGE])
+async def service(seeded_store: Store) -> TriviaService:
+    store = seeded_store
     return TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=0)
 
 
