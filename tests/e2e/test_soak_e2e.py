@@ -26,8 +26,8 @@ from bot.db.daily import DailyRepository
 from bot.db.store import Store
 from bot.services.importing import import_files
 from tests.conftest import ROOT, SEED_PAGE
-from tests.e2e.test_process_e2e import read_until
 from tests.support.catalog import write as write_catalog
+from tests.support.process import read_until
 from tests.support.standin import DiscordStandIn
 
 FILMS, FACTS = 12_000, 150_000

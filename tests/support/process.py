@@ -11,6 +11,17 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
+async def read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
+    """Reads a child's output into `seen` until a line contains `needle` (waits on the pipe, not a clock)."""
+    while True:
+        line = await stream.readline()
+        if not line:
+            raise AssertionError("the process exited early:\n" + "".join(seen))
+        seen.append(line.decode(errors="replace"))
+        if needle in seen[-1]:
+            return
+
+
 class BotProcess:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
