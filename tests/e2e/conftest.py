@@ -13,7 +13,7 @@ import pytest
 from bot.app import TriviaBot
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from tests.support.standin import DiscordStandIn
+from tests.support.standin import DiscordStandIn, Guild
 
 BotFactory = Callable[..., Awaitable[TriviaBot]]
 
@@ -63,3 +63,10 @@ async def stop_bot(bot: TriviaBot, task: asyncio.Task[None] | None = None) -> No
     await bot.close()
     if task is not None:
         await asyncio.wait_for(task, 10)
+
+
+async def schedule(bot: TriviaBot, guild: Guild, channel: str, at: str = "08:30") -> None:
+    """A daily post in `channel` at `at` UTC, set as an admin would (the set-up most daily tests share)."""
+    await bot.daily.set_schedule(
+        guild_id=int(guild.id), channel_id=int(channel), time_text=at, timezone="UTC", film=None, admin_id=1
+    )

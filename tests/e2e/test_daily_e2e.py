@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import BotFactory
+from tests.e2e.conftest import BotFactory, schedule
 from tests.support.fake_clock import FakeClock
 from tests.support.protocol import Reply
 from tests.support.standin import MANAGE_GUILD, MEMBER_PERMISSIONS, SEND_MESSAGES, DiscordStandIn, Recorded
@@ -68,9 +68,7 @@ async def test_a_post_claimed_before_a_crash_is_resent_once_and_discord_keeps_on
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set_schedule(
-        guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
-    )
+    await schedule(bot, guild, channel, "08:30")
     clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
     cog = bot.get_cog("Daily")
     (post,) = await bot.daily.claim_due()
@@ -140,9 +138,7 @@ async def test_forbidden_and_deleted_channels_pause_while_others_still_get_their
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
     for channel in (forbidden, good, gone):
-        await bot.daily.set_schedule(
-            guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
-        )
+        await schedule(bot, guild, channel, "09:00")
     standin.fail("POST", f"/channels/{forbidden}/messages", 403, times=-1)
     standin.fail("POST", f"/channels/{gone}/messages", 404, times=-1)
 
@@ -167,9 +163,7 @@ async def test_a_deleted_channel_pauses_and_leaving_the_server_forgets_its_sched
     doomed = guild.add_text_channel("doomed")
     bot = await start_bot(daily_tick_seconds=3600)
     for channel in (kept, doomed):
-        await bot.daily.set_schedule(
-            guild_id=int(guild.id), channel_id=int(channel), time_text="09:00", timezone="UTC", film=None, admin_id=1
-        )
+        await schedule(bot, guild, channel, "09:00")
 
     await standin.dispatch("CHANNEL_DELETE", {**guild.channel(doomed), "guild_id": guild.id})
     await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))  # events are handled in order

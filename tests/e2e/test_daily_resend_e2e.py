@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services.daily import RESEND_WINDOW
-from tests.e2e.conftest import BotFactory
+from tests.e2e.conftest import BotFactory, schedule
 from tests.support.fake_clock import FakeClock
 from tests.support.standin import DiscordStandIn
 
@@ -22,9 +22,7 @@ async def claim_then_crash(standin: DiscordStandIn, start_bot: BotFactory, clock
     guild = standin.add_guild()
     channel = guild.channels[0]["id"]
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set_schedule(
-        guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
-    )
+    await schedule(bot, guild, channel, "08:30")
     clock.set(DUE)
     (post,) = await bot.daily.claim_due()
     if sent:  # Discord has the message, but the process "dies" before recording it

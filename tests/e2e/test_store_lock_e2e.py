@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db import store as store_module
-from tests.e2e.conftest import BotFactory
+from tests.e2e.conftest import BotFactory, schedule
 from tests.support.fake_clock import FakeClock
 from tests.support.standin import DiscordStandIn, Recorded
 
@@ -44,9 +44,7 @@ async def test_the_daily_loop_survives_a_write_lock_held_across_its_send_and_rec
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
-    await bot.daily.set_schedule(
-        guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
-    )
+    await schedule(bot, guild, channel, "08:30")
     other = OtherProcess(tmp_path / "trivia.db")
 
     def lock_on_send(request: Recorded) -> bool:
@@ -88,9 +86,7 @@ async def test_a_tick_that_raises_anything_does_not_stop_the_loop(
     channel = guild.channels[0]["id"]
     clock = FakeClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
     bot = await start_bot(clock=clock, daily_tick_seconds=0.01)
-    await bot.daily.set_schedule(
-        guild_id=int(guild.id), channel_id=int(channel), time_text="08:30", timezone="UTC", film=None, admin_id=1
-    )
+    await schedule(bot, guild, channel, "08:30")
     calls = 0
     ticked_again = asyncio.Event()
 
