@@ -1,19 +1,72 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store
+from bot.db.engines import AnyStore, open_store
+from tests.pg_server import INSTALL_HINT, PgServer, fresh_schema_name, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "data" / "000_519005fe08e5987b.txt"
+ENGINES = ["sqlite", "postgres"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked sqlite_only keep only their SQLite run of the `store` fixture."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("store") == "postgres"
+        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL for the whole run (about a second to start). Without binaries the tests that
+    need it skip with one line, unless TRIVIA_REQUIRE_POSTGRES=1 (CI) makes that a failure."""
+    try:
+        server = start_server()
+    except FileNotFoundError:
+        if os.environ.get("TRIVIA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"TRIVIA_REQUIRE_POSTGRES=1 but {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def fresh_pg_url(pg_server: PgServer) -> str:
+    """A fresh, empty schema in the session's server: each test starts from nothing."""
+    import asyncpg
+
+    schema = fresh_schema_name()
+    conn = await asyncpg.connect(pg_server.url())
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
+    return pg_server.url(search_path=schema)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "trivia.db")
+async def pg_url(pg_server: PgServer) -> str:
+    return await fresh_pg_url(pg_server)
+
+
+@pytest.fixture(params=ENGINES)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyStore]:
+    """Every store test runs on both engines: the SQLite file as shipped, and PostgreSQL."""
+    location: str | Path = tmp_path / "trivia.db"
+    if request.param == "postgres":
+        location = await fresh_pg_url(request.getfixturevalue("pg_server"))
+    opened = await open_store(location)
     try:
         yield opened
     finally:

@@ -54,6 +54,8 @@ class Store:
     another process's write lock in short tries on the event loop (not in SQLite's busy handler), so the
     writer's thread is never parked for seconds."""
 
+    engine = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None) -> None:
         self.conn = conn
         self.reader = reader or conn
@@ -139,6 +141,21 @@ class Store:
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    @property
+    def location(self) -> Path:
+        """What `bot.db.engines.open_store` takes to open this database again (another connection)."""
+        return self.path
+
+    @staticmethod
+    async def lock(conn: aiosqlite.Connection, key: int) -> None:
+        """No-op: a SQLite write transaction already holds the one write lock (PostgreSQL takes a key lock)."""
+
+    async def table_columns(self, table: str) -> set[str]:
+        return {row[1] for row in await self.fetchall("SELECT * FROM pragma_table_info(?)", (table,))}
+
+    async def table_names(self) -> set[str]:
+        return {row[0] for row in await self.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     async def data_version(self) -> int:
         """Changes whenever another process (a CLI import) commits, so caches know to reload. Asked of

@@ -1,0 +1,297 @@
+"""PostgreSQL through asyncpg, with the interface the repositories already use on SQLite (`transaction()`,
+`write()`, `fetchall()`, `fetchone()`, `conn`/`reader`, `data_version()`), so one set of repositories
+serves both engines. SQL arrives in the SQLite spelling and is rewritten once per statement by
+`bot.db.dialect.to_postgres`.
+
+Differences that matter to callers:
+- several processes share the database: transactions are READ COMMITTED and concurrent; the repositories'
+  conditional updates (`WHERE next_due_at = ?`, `WHERE status = 'pending'`) and unique keys are what make
+  a claim or a decision exclusive, and `lock(key)` takes a transaction-scoped advisory lock where a
+  read-then-write must not interleave (a member's submissions);
+- migrations (bot/db/migrations_pg, numbered like the SQLite ones) run under pg_advisory_lock, so processes
+  starting at once on an empty database take turns;
+- `data_version()` is a counter moved by triggers on films and aliases, announced by NOTIFY: while the
+  listening connection is up, asking costs nothing; after it is lost the counter is read each time."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.db.dialect import Translated, to_postgres
+from bot.db.store import _MIGRATION_NAME, SchemaTooNew
+
+try:
+    import asyncpg
+except ImportError:  # pragma: no cover - the extra is not installed
+    asyncpg = None
+
+log = logging.getLogger(__name__)
+MIGRATION_LOCK = 0x7472_6976_6961  # "trivia": the advisory lock key every process migrates under
+_NOTIFY_CHANNEL = "catalog_changed"
+
+
+class PostgresUnavailable(RuntimeError):
+    """asyncpg is not installed or the server cannot be reached; the message says what to do."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _args(translated: Translated, params: Any) -> Sequence[Any]:
+    if translated.names is not None:
+        return [params[name] for name in translated.names]
+    return tuple(params) if params is not None else ()
+
+
+def _rowcount(status: str | None, rows: list[Any], translated: Translated) -> int:
+    if translated.returns_id or status is None:
+        return len(rows)
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+class PgIntegrityError(sqlite3.IntegrityError):
+    """A constraint said no (unique, foreign key, check): the same exception class callers catch on SQLite."""
+
+
+class PgCursor:
+    """What the repositories read from an aiosqlite cursor: rows, rowcount, lastrowid."""
+
+    def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return list(self._rows)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        async def rows() -> AsyncIterator[Any]:
+            for row in self._rows:
+                yield row
+
+        return rows()
+
+    async def close(self) -> None:
+        return None
+
+
+class _Pending:
+    """`await conn.execute(...)` and `async with conn.execute(...) as cursor`, as aiosqlite allows both."""
+
+    def __init__(self, run: Any) -> None:
+        self._run = run
+        self._cursor: PgCursor | None = None
+
+    def __await__(self) -> Any:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> PgCursor:
+        self._cursor = await self._run()
+        return self._cursor
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+class PgConnection:
+    """One asyncpg connection (inside a transaction) or the pool (one statement at a time, autocommit),
+    looking like the aiosqlite connection the repositories were written against."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target  # asyncpg.Connection or asyncpg.Pool
+        self.total_changes = 0
+
+    async def _run(self, sql: str, params: Any = ()) -> PgCursor:
+        translated = to_postgres(sql)
+        args = _args(translated, params)
+        try:
+            if isinstance(self._target, asyncpg.Pool):
+                async with self._target.acquire() as conn:
+                    rows, status, _ = await conn._execute(translated.sql, args, 0, None, return_status=True)
+            else:
+                rows, status, _ = await self._target._execute(translated.sql, args, 0, None, return_status=True)
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise PgIntegrityError(str(error)) from error
+        status = status.decode() if isinstance(status, bytes) else status
+        count = _rowcount(status, rows, translated)
+        if not sql.lstrip()[:6].upper() == "SELECT":
+            self.total_changes += max(count, 0)
+        lastrowid = rows[0][0] if translated.returns_id and rows else None
+        return PgCursor(rows, count, lastrowid)
+
+    def execute(self, sql: str, params: Any = ()) -> _Pending:
+        return _Pending(lambda: self._run(sql, params))
+
+    async def execute_fetchall(self, sql: str, params: Any = ()) -> list[Any]:
+        return (await self._run(sql, params))._rows
+
+    async def executemany(self, sql: str, rows: Iterable[Any]) -> None:
+        """Row by row on one prepared statement, so the change count stays exact (the import reports it)."""
+        for params in rows:
+            await self._run(sql, params)
+
+    async def copy_records(self, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]) -> None:
+        """COPY: the bulk path for rows that need no conflict handling (migrate-to)."""
+        await self._target.copy_records_to_table(table, records=list(records), columns=list(columns))
+
+
+class PostgresStore:
+    """The shared store for several processes. Same interface as `bot.db.store.Store`."""
+
+    engine = "postgres"
+
+    def __init__(self, pool: Any, url: str) -> None:
+        self.pool = pool
+        self.url = url
+        self.location = url
+        self.path = redact(url)  # what messages show where SQLite shows the file
+        self.conn = PgConnection(pool)
+        self.reader = self.conn
+        self.created = False
+        self._listener: Any = None
+        self._version: int | None = None
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
+        if asyncpg is None:
+            raise PostgresUnavailable(
+                "DATABASE_URL is a PostgreSQL URL but asyncpg is not installed: pip install '.[postgres]'"
+            )
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        except (OSError, asyncpg.PostgresError) as error:
+            raise PostgresUnavailable(f"cannot connect to PostgreSQL at {redact(url)}: {error}") from error
+        store = cls(pool, url)
+        try:
+            store.created = await store._migrate()
+            await store._listen()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConnection]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PgConnection(conn)
+
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        await self.conn.execute(sql, tuple(params))
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return await self.conn.execute_fetchall(sql, tuple(params))
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @staticmethod
+    async def lock(conn: PgConnection, key: int) -> None:
+        """Held until the transaction ends: read-then-write on the same key never interleaves."""
+        await conn.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+    async def table_columns(self, table: str) -> set[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {row[0] for row in rows}
+
+    async def table_names(self) -> set[str]:
+        rows = await self.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        return {row[0] for row in rows}
+
+    async def data_version(self) -> int:
+        """Moves when films or aliases change, by any process. Free while NOTIFY is heard; read otherwise."""
+        if self._version is not None and self._listener is not None and not self._listener.is_closed():
+            return self._version
+        row = await self.fetchone("SELECT version FROM catalog_version WHERE id = 1")
+        version = int(row[0])
+        if self._listener is not None and not self._listener.is_closed():
+            self._version = version
+        return version
+
+    async def _listen(self) -> None:
+        try:
+            self._listener = await asyncpg.connect(self.url)
+            await self._listener.add_listener(_NOTIFY_CHANNEL, self._notified)
+            self._listener.add_termination_listener(lambda _conn: self._notified())
+        except (OSError, asyncpg.PostgresError) as error:  # pragma: no cover - the fallback reads each time
+            log.warning("cannot LISTEN for catalog changes (%s); checking the version counter instead", error)
+            self._listener = None
+
+    def _notified(self, *_: object) -> None:
+        self._version = None  # read the counter again next time
+
+    async def _migrate(self) -> bool:
+        """Each numbered migration in its own transaction, all under one advisory lock: processes starting
+        at once on an empty database take turns, and the later ones find the work done."""
+        migrations = available_pg_migrations()
+        newest = max((version for version, _, _ in migrations), default=0)
+        fresh = False
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                    " applied_at TEXT NOT NULL"
+                    " DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+                )
+                applied = {row[0] for row in await conn.fetch("SELECT version FROM schema_migrations")}
+                if applied and max(applied) > newest:
+                    raise SchemaTooNew(
+                        f"{self.path} has schema version {max(applied)} but this release knows only up to {newest}:"
+                        " a newer release of Film Trivia Bot wrote it; install that release (git pull)"
+                    )
+                for version, name, sql in migrations:
+                    if version in applied:
+                        continue
+                    fresh = fresh or version == migrations[0][0]
+                    log.info("applying PostgreSQL migration %04d_%s", version, name)
+                    async with conn.transaction():
+                        await conn.execute(sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                        )
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        return fresh
+
+
+def available_pg_migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("bot.db").joinpath("migrations_pg").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
+    found.sort()
+    return found
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and re.match(r"^postgres(ql)?://", location) is not None
