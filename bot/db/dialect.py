@@ -75,7 +75,9 @@ def lock_key(*parts: object) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def shard_filter(column: str, shard_count: int | None, shard_ids: tuple[int, ...] | None) -> tuple[str, tuple[int, ...]]:
+def shard_filter(
+    column: str, shard_count: int | None, shard_ids: tuple[int, ...] | None
+) -> tuple[str, tuple[int, ...]]:
     """SQL (same on both engines) keeping rows of guilds carried by this process's shards, and its parameters.
     Discord's rule: shard = (guild_id >> 22) % shard_count."""
     if shard_count is None or shard_ids is None or len(shard_ids) == shard_count:

@@ -131,7 +131,7 @@ class PgConnection:
             raise PgIntegrityError(str(error)) from error
         status = status.decode() if isinstance(status, bytes) else status
         count = _rowcount(status, rows, translated)
-        if not sql.lstrip()[:6].upper() == "SELECT":
+        if sql.lstrip()[:6].upper() != "SELECT":
             self.total_changes += max(count, 0)
         lastrowid = rows[0][0] if translated.returns_id and rows else None
         return PgCursor(rows, count, lastrowid)

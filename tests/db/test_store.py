@@ -54,6 +54,6 @@ async def test_another_connection_changing_the_catalog_moves_data_version(store:
         await conn.execute("INSERT INTO films (title, norm_title) VALUES ('x', 'x')")
     await other.close()
     deadline = time.monotonic() + 1.0
-    while await store.data_version() == before and time.monotonic() < deadline:
+    while await store.data_version() == before and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.01)  # the notification travels on its own connection
     assert await store.data_version() != before
