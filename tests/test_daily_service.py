@@ -196,6 +196,7 @@ async def test_leaving_a_guild_forgets_its_schedules(daily: DailyService):
     assert len(await daily.list(555)) == 1
 
 
+@pytest.mark.sqlite_only  # SQLite query plan
 async def test_the_due_query_uses_the_due_index(store: Store):
     plan = await store.fetchall(
         "EXPLAIN QUERY PLAN SELECT id FROM daily_schedules WHERE paused_reason IS NULL AND next_due_at <= ?"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
 from bot.db.store import Store
 from bot.importing import import_files
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
@@ -63,7 +64,7 @@ async def test_an_empty_catalog_says_how_to_fill_it(store: Store):
 
 async def test_films_imported_by_another_process_are_found_without_restart(service: TriviaService, store: Store):
     assert [e.label for e in await service.autocomplete("he")] == []
-    other = await Store.open(store.path)
+    other = await open_store(store.location)
     try:
         await CatalogRepository(other).import_films([FilmRecord("Heat", 1995)])
     finally:

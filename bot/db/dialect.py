@@ -19,6 +19,8 @@ _ID_TABLES = frozenset(
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|:[A-Za-z_][A-Za-z0-9_]*|--[^\n]*")
 _IFNULL = re.compile(r"\bifnull\s*\(", re.IGNORECASE)
 _IS_NOT_VALUE = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|DISTINCT\b)", re.IGNORECASE)
+# SQLite's json_each over a JSON list of ids; PostgreSQL spells it json_array_elements_text.
+_JSON_EACH = re.compile(r"SELECT value FROM json_each\((\$\d+)\)", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+REPLACE\s+)?INTO\s+([a-z_]+)", re.IGNORECASE)
 # SQLite's REPLACE deletes the old row and inserts a new one, with a new id: "shown last" is ordered by it.
 _REPLACE_SHOWN = (
@@ -38,7 +40,8 @@ class Translated:
 @lru_cache(maxsize=2048)
 def to_postgres(sql: str) -> Translated:
     """`?` → `$1, $2…` and `:name` → `$n` (outside string literals), `ifnull(` → `coalesce(`, `a IS NOT b`
-    → `a IS DISTINCT FROM b`, and `RETURNING id` on inserts into tables with an id."""
+    → `a IS DISTINCT FROM b`, json_each over a list → json_array_elements_text, and `RETURNING id` on
+    inserts into tables with an id."""
     names: list[str] = []
     counter = 0
 
@@ -60,6 +63,7 @@ def to_postgres(sql: str) -> Translated:
     out = _TOKEN.sub(mark, sql)
     out = _IFNULL.sub("coalesce(", out)
     out = _IS_NOT_VALUE.sub("IS DISTINCT FROM ", out)
+    out = _JSON_EACH.sub(r"SELECT value::bigint FROM json_array_elements_text(\1::json) AS value", out)
     insert = _INSERT.match(out)
     returns_id = bool(insert and insert.group(1).lower() in _ID_TABLES and " RETURNING " not in out.upper())
     if returns_id:

@@ -10,8 +10,8 @@ Differences that matter to callers:
   read-then-write must not interleave (a member's submissions);
 - migrations (bot/db/migrations_pg, numbered like the SQLite ones) run under pg_advisory_lock, so processes
   starting at once on an empty database take turns;
-- `data_version()` is a counter moved by triggers on films and aliases, announced by NOTIFY: while the
-  listening connection is up, asking costs nothing; after it is lost the counter is read each time."""
+- `data_version()` is a counter moved by triggers on films and aliases (PostgreSQL has no PRAGMA
+  data_version); the trigger also sends NOTIFY catalog_changed."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.db.dialect import Translated, to_postgres
+from bot.db.dialect import Translated, lock_key, to_postgres
 from bot.db.store import _MIGRATION_NAME, SchemaTooNew
 
 try:
@@ -34,7 +34,6 @@ except ImportError:  # pragma: no cover - the extra is not installed
 
 log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x7472_6976_6961  # "trivia": the advisory lock key every process migrates under
-_NOTIFY_CHANNEL = "catalog_changed"
 
 
 class PostgresUnavailable(RuntimeError):
@@ -165,8 +164,6 @@ class PostgresStore:
         self.conn = PgConnection(pool)
         self.reader = self.conn
         self.created = False
-        self._listener: Any = None
-        self._version: int | None = None
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -181,15 +178,12 @@ class PostgresStore:
         store = cls(pool, url)
         try:
             store.created = await store._migrate()
-            await store._listen()
         except BaseException:
             await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
         await self.pool.close()
 
     @asynccontextmanager
@@ -199,6 +193,18 @@ class PostgresStore:
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
         await self.conn.execute(sql, tuple(params))
+
+    async def write_returning(
+        self, sql: str, params: Iterable[Any] = (), *, lock: tuple[object, ...] = ()
+    ) -> list[Any]:
+        """One statement with RETURNING; with `lock`, inside a transaction holding that key's advisory
+        lock, so statements that read what the other just wrote (the first right answer) take turns."""
+        values = tuple(params)
+        if not lock:
+            return await self.conn.execute_fetchall(sql, values)
+        async with self.transaction() as conn:
+            await self.lock(conn, lock_key(*lock))
+            return await conn.execute_fetchall(sql, values)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         return await self.conn.execute_fetchall(sql, tuple(params))
@@ -227,26 +233,11 @@ class PostgresStore:
         return {row[0] for row in rows}
 
     async def data_version(self) -> int:
-        """Moves when films or aliases change, by any process. Free while NOTIFY is heard; read otherwise."""
-        if self._version is not None and self._listener is not None and not self._listener.is_closed():
-            return self._version
+        """Moves when films or aliases change, by any process (a trigger bumps the counter). One indexed
+        read; the title index asks at most once a second, so an import shows up everywhere within that.
+        (The trigger also NOTIFYs catalog_changed for anything that wants a push instead.)"""
         row = await self.fetchone("SELECT version FROM catalog_version WHERE id = 1")
-        version = int(row[0])
-        if self._listener is not None and not self._listener.is_closed():
-            self._version = version
-        return version
-
-    async def _listen(self) -> None:
-        try:
-            self._listener = await asyncpg.connect(self.url)
-            await self._listener.add_listener(_NOTIFY_CHANNEL, self._notified)
-            self._listener.add_termination_listener(lambda _conn: self._notified())
-        except (OSError, asyncpg.PostgresError) as error:  # pragma: no cover - the fallback reads each time
-            log.warning("cannot LISTEN for catalog changes (%s); checking the version counter instead", error)
-            self._listener = None
-
-    def _notified(self, *_: object) -> None:
-        self._version = None  # read the counter again next time
+        return int(row[0])
 
     async def _migrate(self) -> bool:
         """Each numbered migration in its own transaction, all under one advisory lock: processes starting

@@ -134,6 +134,15 @@ class Store:
         async with self._write_lock:
             await self._retry_busy(lambda: self.conn.execute(sql, values))
 
+    async def write_returning(
+        self, sql: str, params: Iterable[Any] = (), *, lock: tuple[object, ...] = ()
+    ) -> list[aiosqlite.Row]:
+        """One statement with RETURNING, in one trip: under the write lock (which already serialises every
+        writer here, so `lock`, PostgreSQL's per-key lock, is not needed)."""
+        values = tuple(params)
+        async with self._write_lock:
+            return list(await self._retry_busy(lambda: self.conn.execute_fetchall(sql, values)))
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One trip to the reader's thread (execute, fetch and close together), not three."""
         return list(await self.reader.execute_fetchall(sql, tuple(params)))
