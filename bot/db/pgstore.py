@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.db.dialect import Translated, lock_key, to_postgres
+from bot.db.dialect import Translated, lock_key, shard_filter, to_postgres
 from bot.db.store import _MIGRATION_NAME, SchemaTooNew
 
 try:
@@ -164,6 +164,9 @@ class PostgresStore:
         self.conn = PgConnection(pool)
         self.reader = self.conn
         self.created = False
+        # (shard_count, shard_ids) of this process, set by the bot: loops that post (daily, quiz, outbox)
+        # take only rows of guilds on its own shards. (None, None): every guild, as unsharded.
+        self.shards: tuple[int | None, tuple[int, ...] | None] = (None, None)
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -182,6 +185,10 @@ class PostgresStore:
             await store.close()
             raise
         return store
+
+    def shard_sql(self, guild_column: str) -> tuple[str, tuple[int, ...]]:
+        """` AND <this process's shards>` for a query over `guild_column`, and its parameters."""
+        return shard_filter(guild_column, *self.shards)
 
     async def close(self) -> None:
         await self.pool.close()

@@ -191,13 +191,14 @@ class QuizRepository:
             )
 
     async def needing_round(self, limit: int) -> list[NeedsRound]:
+        shards, shard_params = self.store.shard_sql("g.guild_id")  # only this process's guilds
         rows = await self.store.fetchall(
             f"SELECT {', '.join('g.' + c.strip() for c in _GAME.split(','))},"  # noqa: S608 - constant
             " (SELECT ifnull(max(number), 0) FROM quiz_rounds WHERE game_id = g.id)"
-            " FROM quiz_games g WHERE g.status = 'running'"
+            f" FROM quiz_games g WHERE g.status = 'running'{shards}"
             " AND NOT EXISTS (SELECT 1 FROM quiz_rounds r WHERE r.game_id = g.id AND r.status IN ('open', 'closed'))"
             " LIMIT ?",
-            (limit,),
+            (*shard_params, limit),
         )
         return [NeedsRound(_game(row), row[10] + 1) for row in rows]
 
@@ -261,9 +262,10 @@ class QuizRepository:
         async with (
             self.store.transaction() as conn,
             conn.execute(
-                "UPDATE quiz_rounds SET status = 'closed', closed_at = ? WHERE status = 'open' AND closes_at <= ?"
-                " RETURNING id",
-                (to_ms(now), to_ms(now)),
+                "UPDATE quiz_rounds SET status = 'closed', closed_at = ? WHERE status = 'open' AND closes_at <= ?"  # noqa: S608
+                + self.store.shard_sql("guild_id")[0]
+                + " RETURNING id",
+                (to_ms(now), to_ms(now), *self.store.shard_sql("guild_id")[1]),
             ) as cursor,
         ):
             return [row[0] for row in await cursor.fetchall()]
@@ -271,16 +273,18 @@ class QuizRepository:
     async def to_reveal(self, limit: int) -> list[Round]:
         rows = await self.store.fetchall(
             f"SELECT {_ROUND} FROM quiz_rounds r JOIN quiz_games g ON g.id = r.game_id"  # noqa: S608 - constant
-            " WHERE r.status = 'closed' ORDER BY r.id LIMIT ?",
-            (limit,),
+            " WHERE r.status = 'closed'" + self.store.shard_sql("r.guild_id")[0] + " ORDER BY r.id LIMIT ?",
+            (*self.store.shard_sql("r.guild_id")[1], limit),
         )
         return [_round(row) for row in rows]
 
     async def to_post(self, limit: int) -> list[Round]:
         rows = await self.store.fetchall(
             f"SELECT {_ROUND} FROM quiz_rounds r JOIN quiz_games g ON g.id = r.game_id"  # noqa: S608 - constant
-            " WHERE r.status = 'open' AND r.message_id IS NULL ORDER BY r.id LIMIT ?",
-            (limit,),
+            " WHERE r.status = 'open' AND r.message_id IS NULL"
+            + self.store.shard_sql("r.guild_id")[0]
+            + " ORDER BY r.id LIMIT ?",
+            (*self.store.shard_sql("r.guild_id")[1], limit),
         )
         return [_round(row) for row in rows]
 
@@ -357,8 +361,8 @@ class QuizRepository:
     async def scoreboards_due(self, limit: int) -> list[Game]:
         rows = await self.store.fetchall(
             f"SELECT {_GAME} FROM quiz_games WHERE status IN ('finished', 'stopped')"  # noqa: S608 - constant
-            " AND scoreboard_message_id IS NULL ORDER BY id LIMIT ?",
-            (limit,),
+            " AND scoreboard_message_id IS NULL" + self.store.shard_sql("guild_id")[0] + " ORDER BY id LIMIT ?",
+            (*self.store.shard_sql("guild_id")[1], limit),
         )
         return [_game(row) for row in rows]
 

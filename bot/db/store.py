@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.db.dialect import shard_filter
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -62,6 +64,9 @@ class Store:
         self.path = path
         self._write_lock = asyncio.Lock()
         self.created = False  # the database file was new at open: first start
+        # (shard_count, shard_ids) of this process, set by the bot: loops that post (daily, quiz, outbox)
+        # take only rows of guilds on its own shards. (None, None): every guild, as unsharded.
+        self.shards: tuple[int | None, tuple[int, ...] | None] = (None, None)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -90,6 +95,10 @@ class Store:
             await store.close()
             raise
         return store
+
+    def shard_sql(self, guild_column: str) -> tuple[str, tuple[int, ...]]:
+        """` AND <this process's shards>` for a query over `guild_column`, and its parameters."""
+        return shard_filter(guild_column, *self.shards)
 
     async def close(self) -> None:
         if self.reader is not self.conn:
