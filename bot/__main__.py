@@ -23,10 +23,12 @@ import aiohttp
 import discord
 
 from bot import __version__
-from bot.app import TriviaBot
+from bot.app import TriviaBot, make_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import backup as backups
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
+from bot.db.pgstore import PostgresStore, PostgresUnavailable, redact
 from bot.db.store import SchemaTooNew, Store
 from bot.db.submissions import SubmissionRepository
 from bot.importing import import_bundled, read_catalog_files
@@ -155,9 +157,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run" and settings.log_level == "INFO":
         logging.getLogger("discord").setLevel(logging.WARNING)  # a one-off command prints its own result
 
+    # DATABASE_URL (PostgreSQL) wins over DATABASE_PATH, unless --database names a SQLite file.
+    location: Path | str = (
+        settings.database_url if settings.database_url and not getattr(args, "database", None) else database
+    )
+    if isinstance(location, Path) and settings.database_url:
+        settings = dataclasses.replace(settings, database_url=None)
     try:
-        # restore must be able to replace a damaged database, so only its path is checked.
-        check_database(database, create=args.command in CREATES_DATABASE, content=args.command != "restore")
+        if isinstance(location, str):
+            if args.command in ("backup", "restore"):
+                raise CliError(
+                    f"{args.command} works on a SQLite file; for PostgreSQL use pg_dump / pg_restore", EX_CONFIG
+                )
+        else:
+            # restore must be able to replace a damaged database, so only its path is checked.
+            check_database(database, create=args.command in CREATES_DATABASE, content=args.command != "restore")
         if args.command == "run":
             return run(settings)
         if args.command == "backup":
@@ -179,7 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "stats": _stats,
             "submissions": _submissions,
         }
-        return asyncio.run(_with_store(database, handlers[args.command], args))
+        return asyncio.run(_with_store(location, handlers[args.command], args))
+    except PostgresUnavailable as error:
+        return fail(str(error), EX_UNAVAILABLE)
     except CliError as error:
         return fail(str(error), error.code)
     except SchemaTooNew as error:
@@ -271,9 +287,9 @@ def _one_line_reconnects(record: logging.LogRecord) -> bool:
 
 
 async def _with_store(
-    database: Path, handler: Callable[[Store, argparse.Namespace], Awaitable[int]], args: argparse.Namespace
+    database: Path | str, handler: Callable[[Store, argparse.Namespace], Awaitable[int]], args: argparse.Namespace
 ) -> int:
-    store = await Store.open(database)
+    store = await open_store(database)
     try:
         return await handler(store, args)
     finally:
@@ -290,7 +306,7 @@ async def _import(store: Store, args: argparse.Namespace) -> int:
 
         bundled = await import_bundled(store, DATA_DIR)
         if bundled is not None:
-            print(f"new database {store.path.absolute()}: also imported the bundled data/: {bundled.describe()}")
+            print(f"new database {_where(store)}: also imported the bundled data/: {bundled.describe()}")
     return 0
 
 
@@ -405,7 +421,8 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         return fail(str(error), EX_CONFIG)
     database = settings.database_path
-    lock = RunLock(database)
+    location: Path | str = settings.database_url or database
+    lock = RunLock(database) if settings.database_url is None else _SharedStore()
     if not lock.acquire():
         return fail(
             f"another bot (pid {lock.holder}) is already running on {database.absolute()}: stop it, "
@@ -416,14 +433,18 @@ def run(settings: Settings) -> int:
     log.info(
         "settings from the environment%s; database %s",
         f" and {settings.env_file}" if settings.env_file else f" only (no .env in {Path.cwd()})",
-        database.absolute(),
+        redact(settings.database_url) if settings.database_url else database.absolute(),
     )
+    if settings.sharded:
+        log.info("shards %s of %d in this process", ",".join(map(str, settings.shard_ids or ())), settings.shard_count)
     try:
         # Before connecting: a database a newer release wrote is refused at once, not after Discord answers.
-        asyncio.run(_open_and_close(database))
+        asyncio.run(_open_and_close(location))
     except SchemaTooNew as error:
         lock.release()
         return fail(str(error), EX_CONFIG)
+    except PostgresUnavailable as error:
+        return fail(str(error), EX_UNAVAILABLE)
     try:
         asyncio.run(_serve(settings, token))
     except discord.LoginFailure:
@@ -447,9 +468,25 @@ def run(settings: Settings) -> int:
     return 0
 
 
-async def _open_and_close(database: Path) -> None:
-    store = await Store.open(database)
+async def _open_and_close(database: Path | str) -> None:
+    store = await open_store(database)
     await store.close()
+
+
+def _where(store: Store | PostgresStore) -> str:
+    return str(store.path.absolute()) if isinstance(store.path, Path) else store.path
+
+
+class _SharedStore:
+    """PostgreSQL is shared by design: several processes (shards) run on it, so no single-runner lock."""
+
+    holder = None
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
 
 
 def _describe(error: BaseException) -> str:
@@ -493,7 +530,7 @@ async def wait_for_discord(attempts: int | None = None) -> None:
 async def _serve(settings: Settings, token: str) -> None:
     """SIGINT and SIGTERM both close the gateway and the database before the process exits, also while
     still waiting for Discord to answer."""
-    bot = TriviaBot(settings)
+    bot = make_bot(settings)
     loop = asyncio.get_running_loop()
     reachable = loop.create_task(wait_for_discord())
     closing: set[asyncio.Task[None]] = set()

@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daily_service import DailyService
+from bot.db.engines import configured_location, open_store
 from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.importing import import_bundled
@@ -128,6 +129,7 @@ class TriviaBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=TriviaTree,
+            **shard_options(settings),
             **options,
         )
         self.settings = settings
@@ -171,8 +173,9 @@ class TriviaBot(commands.Bot):
         return _started(self._quiz, "quiz service")
 
     async def setup_hook(self) -> None:
-        self._store = await Store.open(self.settings.database_path)
-        log.info("database ready at %s", self.settings.database_path)
+        self._store = await open_store(configured_location(self.settings))
+        self._store.shards = (self.settings.shard_count, self.settings.shard_ids)  # loops serve our guilds only
+        log.info("database ready at %s", self._store.path)
         self._trivia = TriviaService(self.store, rng=self.rng, clock=self.clock)
         self._daily = DailyService(
             self.store,
@@ -195,7 +198,10 @@ class TriviaBot(commands.Bot):
         await self.trivia.refresh_titles()
         for extension in (*self.initial_extensions, *self.settings.extra_extensions):
             await self.load_extension(extension)
-        await self.sync_commands_if_changed()
+        if self.settings.shard_ids is None or 0 in self.settings.shard_ids:
+            await self.sync_commands_if_changed()  # one process syncs: the one holding shard 0
+        else:
+            log.info("slash commands are synced by the process running shard 0, not this one")
 
     async def import_bundled_data(self) -> None:
         """Imports data/ on first start and whenever an upgrade ships different files; the content
@@ -379,3 +385,19 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
             )
     except discord.HTTPException:
         log.warning("could not tell the member about an error in interaction %s", interaction.id, exc_info=True)
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """discord.py's own sharding: which shards this process connects (the others run elsewhere)."""
+    if not settings.sharded:
+        return {}
+    return {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids or ())}
+
+
+class ShardedTriviaBot(TriviaBot, commands.AutoShardedBot):
+    """The same bot on discord.py's AutoShardedBot: one gateway connection per shard in SHARD_IDS."""
+
+
+def make_bot(settings: Settings, **options: Any) -> TriviaBot:
+    """Unsharded (one gateway connection, as always) unless SHARD_COUNT is set."""
+    return (ShardedTriviaBot if settings.sharded else TriviaBot)(settings, **options)
