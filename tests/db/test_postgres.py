@@ -84,5 +84,7 @@ async def test_two_processes_advancing_the_same_due_schedule_post_it_once(pg_url
 async def test_an_unreachable_server_is_a_clear_error(bad: str):
     from bot.db.pgstore import PostgresUnavailable
 
-    with pytest.raises(PostgresUnavailable, match=r"cannot connect to PostgreSQL at postgresql://nobody@127\.0\.0\.1:1"):
+    with pytest.raises(
+        PostgresUnavailable, match=r"cannot connect to PostgreSQL at postgresql://nobody@127\.0\.0\.1:1"
+    ):
         await PostgresStore.open(bad)

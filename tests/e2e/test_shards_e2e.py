@@ -67,6 +67,7 @@ async def test_two_processes_share_the_work_of_two_shards(standin: DiscordStandI
         )
         code, out, err = await cli("import", str(page), database=tmp_path / "unused.db", DATABASE_URL=pg_url)
         assert code == 0, err
+        assert "1 fact added" in out or "facts added" in out or "added" in out, out
         imported = time.monotonic()
         for guild in guilds[:2]:  # one on each shard
             while (answer := await trivia(standin, guild, "heat")) != "Heat (1995)":
@@ -107,4 +108,3 @@ async def test_two_processes_share_the_work_of_two_shards(standin: DiscordStandI
     finally:
         for bot in bots:
             await bot.kill()
-
