@@ -3,27 +3,50 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.db.engines import AnyStore, open_store
-from tests.pg_server import INSTALL_HINT, PgServer, fresh_schema_name, start_server
+from tests.pg_server import INSTALL_HINT, PgServer, find_bin_dir, fresh_schema_name, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "data" / "000_519005fe08e5987b.txt"
 ENGINES = ["sqlite", "postgres"]
 
 
+_NOT_RUN: list[str] = []
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    on_pg = callspec is not None and callspec.params.get("store") == "postgres"
+    return on_pg or bool({"pg_server", "pg_url"} & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked sqlite_only keep only their SQLite run of the `store` fixture."""
+    """Tests marked sqlite_only keep only their SQLite run of the `store` fixture. Without PostgreSQL
+    binaries (and without TRIVIA_REQUIRE_POSTGRES=1) the PostgreSQL runs are left out, said in one line."""
+    missing = find_bin_dir() is None and os.environ.get("TRIVIA_REQUIRE_POSTGRES") != "1"
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_pg = callspec is not None and callspec.params.get("store") == "postgres"
-        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+        if on_pg and item.get_closest_marker("sqlite_only"):
+            drop.append(item)
+        elif missing and _needs_postgres(item):
+            drop.append(item)
+            _NOT_RUN.append(item.nodeid)
+        else:
+            keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _NOT_RUN:
+        terminalreporter.write_line(f"SKIPPED {len(_NOT_RUN)} PostgreSQL tests: {INSTALL_HINT}", yellow=True)
 
 
 @pytest.fixture(scope="session")

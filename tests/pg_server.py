@@ -16,13 +16,16 @@ from pathlib import Path
 
 INSTALL_HINT = (
     "PostgreSQL binaries (initdb, pg_ctl) not found: install them (apt-get install postgresql) to run the "
-    "store tests on PostgreSQL too"
+    "store tests on PostgreSQL too (or set PG_BIN to their folder)"
 )
 _schemas = itertools.count(1)
 
 
 def find_bin_dir() -> Path | None:
-    """initdb on PATH, else Debian's versioned folder (/usr/lib/postgresql/<version>/bin)."""
+    """PG_BIN if set, else initdb on PATH, else Debian's versioned folder (/usr/lib/postgresql/<version>/bin)."""
+    if os.environ.get("PG_BIN"):
+        folder = Path(os.environ["PG_BIN"])
+        return folder if (folder / "initdb").is_file() else None
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
@@ -47,7 +50,8 @@ class PgServer:
 
     def _cmd(self, *args: str) -> list[str]:
         command = [str(self.bin_dir / args[0]), *args[1:]]
-        return ["runuser", "-u", self.run_as, "--", *command] if self.run_as else command
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+        return [runuser, "-u", self.run_as, "--", *command] if self.run_as else command
 
     def start(self) -> None:
         data = self.root / "data"
