@@ -28,7 +28,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import backup as backups
 from bot.db.catalog import CatalogRepository
 from bot.db.engines import open_store
-from bot.db.pgstore import PostgresStore, PostgresUnavailable, redact
+from bot.db.pgstore import PostgresStore, PostgresUnavailable, is_postgres_url, redact
 from bot.db.store import SchemaTooNew, Store
 from bot.db.submissions import SubmissionRepository
 from bot.importing import import_bundled, read_catalog_files
@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--title", help="the film of a Making Of page stored without its title line (one file)")
 
+    p = command("migrate-to", "copy everything from the SQLite database into an empty PostgreSQL database")
+    p.add_argument("url", metavar="URL", help="postgresql://user:password@host/database")
+
     p = command("export", "write the catalog as JSON (the import format) or CSV")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
@@ -164,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(location, Path) and settings.database_url:
         settings = dataclasses.replace(settings, database_url=None)
     try:
+        if args.command == "migrate-to":  # from the SQLite file, whatever DATABASE_URL says
+            check_database(database, create=False)
+            return asyncio.run(_migrate_to(database, args.url))
         if isinstance(location, str):
             if args.command in ("backup", "restore"):
                 raise CliError(
@@ -465,6 +471,28 @@ def run(settings: Settings) -> int:
         return fail(f"lost Discord while starting ({_describe(error)}); restart to try again.", EX_TEMPFAIL)
     finally:
         lock.release()
+    return 0
+
+
+async def _migrate_to(database: Path, url: str) -> int:
+    from bot.db.migrate_to import TargetNotEmpty, migrate
+
+    if not is_postgres_url(url):
+        raise CliError(f"migrate-to needs a postgresql:// URL, not {url!r}", EX_CONFIG)
+    shown = database.absolute()  # noqa: ASYNC240 - no I/O: the path as given, made absolute
+    source = await Store.open(database)
+    try:
+        target = await PostgresStore.open(url)
+        try:
+            copied = await migrate(source, target)
+        except TargetNotEmpty as error:
+            raise CliError(str(error), EX_CONFIG) from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(f"copied {shown} to {redact(url)}: {copied.describe()}")
+    print("now set DATABASE_URL to that URL (and keep the SQLite file as a backup)")
     return 0
 
 
