@@ -157,6 +157,8 @@ class DailyRepository:
         is to be sent: skipped, no facts, or another tick got there first."""
         schedule = decision.schedule
         async with self.store.transaction() as conn:
+            if not await self.store.claim(conn, "daily_schedules", schedule.id):
+                return None  # another process is claiming it right now (PostgreSQL): its post, not ours
             # Only the tick that still sees the old next-due may advance it.
             cursor = await conn.execute(
                 "UPDATE daily_schedules SET next_due_at = ?, problem = ?"

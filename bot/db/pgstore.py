@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - the extra is not installed
     asyncpg = None
 
 log = logging.getLogger(__name__)
+_CLAIMABLE = frozenset({"daily_schedules", "daily_posts", "outbox", "quiz_rounds"})
 MIGRATION_LOCK = 0x7472_6976_6961  # "trivia": the advisory lock key every process migrates under
 
 
@@ -224,6 +225,15 @@ class PostgresStore:
     async def lock(conn: PgConnection, key: int) -> None:
         """Held until the transaction ends: read-then-write on the same key never interleaves."""
         await conn.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+    @staticmethod
+    async def claim(conn: PgConnection, table: str, row_id: int) -> bool:
+        """Locks the row for this transaction, or returns False at once when another process holds it
+        (FOR UPDATE SKIP LOCKED): a claim never queues behind another process's claim of the same row."""
+        if table not in _CLAIMABLE:
+            raise ValueError(f"not a claimable table: {table}")
+        rows = await conn.execute_fetchall(f"SELECT id FROM {table} WHERE id = ? FOR UPDATE SKIP LOCKED", (row_id,))  # noqa: S608
+        return bool(rows)
 
     async def table_columns(self, table: str) -> set[str]:
         rows = await self.fetchall(

@@ -169,6 +169,12 @@ class Store:
     async def lock(conn: aiosqlite.Connection, key: int) -> None:
         """No-op: a SQLite write transaction already holds the one write lock (PostgreSQL takes a key lock)."""
 
+    @staticmethod
+    async def claim(conn: aiosqlite.Connection, table: str, row_id: int) -> bool:
+        """True: this transaction may go on with the row. On SQLite it always may: the write lock it holds
+        already keeps every other writer out (PostgreSQL skips a row another process is claiming)."""
+        return True
+
     async def table_columns(self, table: str) -> set[str]:
         return {row[1] for row in await self.fetchall("SELECT * FROM pragma_table_info(?)", (table,))}
 
