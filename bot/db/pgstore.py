@@ -143,9 +143,55 @@ class PgConnection:
         return (await self._run(sql, params))._rows
 
     async def executemany(self, sql: str, rows: Iterable[Any]) -> None:
-        """Row by row on one prepared statement, so the change count stays exact (the import reports it)."""
-        for params in rows:
-            await self._run(sql, params)
+        """Many rows in one round trip. An `INSERT … VALUES (…)` becomes one `INSERT … SELECT … FROM
+        unnest(…)` over arrays, so the change count stays exact (the import reports it); a batch that
+        upserts one key twice (which PostgreSQL refuses in one statement) goes row by row instead, as
+        SQLite would. Anything else uses asyncpg's pipelined executemany."""
+        batch = [tuple(params) for params in rows]
+        if not batch:
+            return
+        if isinstance(self._target, asyncpg.Pool):
+            async with self._target.acquire() as conn:
+                await PgConnection(conn).executemany(sql, batch)
+            return
+        bulk = await self._bulk_insert(sql)
+        if bulk is None:
+            await self._target.executemany(to_postgres(sql).sql, batch)
+            return
+        columns = list(zip(*batch, strict=True))
+        try:
+            async with self._target.transaction():  # a savepoint: the fallback starts from before the batch
+                status = await self._target.execute(bulk, *columns)
+        except asyncpg.CardinalityViolationError:
+            for params in batch:
+                await self._run(sql, params)
+            return
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise PgIntegrityError(str(error)) from error
+        self.total_changes += int(status.rsplit(" ", 1)[-1])
+
+    async def _bulk_insert(self, sql: str) -> str | None:
+        """`INSERT INTO t (cols) VALUES (<exprs over $n>) rest` → `INSERT INTO t (cols) SELECT <exprs over
+        u.cn> FROM unnest($1::type[], …) AS u(c1, …) rest`, with the parameter types PostgreSQL inferred."""
+        translated = to_postgres(sql)
+        text = translated.sql.removesuffix(" RETURNING id") if translated.returns_id else translated.sql
+        head, sep, tail = text.partition(" VALUES (")
+        if not sep or not head.lstrip().upper().startswith("INSERT"):
+            return None
+        depth, end = 1, -1
+        for index, char in enumerate(tail):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0:
+                end = index
+                break
+        if end < 0:
+            return None
+        values, rest = tail[:end], tail[end + 1 :]
+        types = [t.name for t in (await self._target.prepare(text)).get_parameters()]
+        arrays = ", ".join(f"${n}::{name}[]" for n, name in enumerate(types, 1))
+        names = ", ".join(f"c{n}" for n in range(1, len(types) + 1))
+        selected = re.sub(r"\$(\d+)", r"u.c\1", values)
+        return f"{head} SELECT {selected} FROM unnest({arrays}) AS u({names}){rest}"  # noqa: S608 - our own SQL
 
     async def copy_records(self, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]) -> None:
         """COPY: the bulk path for rows that need no conflict handling (migrate-to)."""
