@@ -101,10 +101,16 @@ async def test_two_processes_share_the_work_of_two_shards(standin: DiscordStandI
         finally:
             await store.close()
 
-        # A process that dies leaves the other serving its own servers.
+        # A process that dies leaves the other serving its own servers; restarted, it takes its shard back.
         await bots[1].kill()
         assert await trivia(standin, guilds[0], "heat") == "Heat (1995)"
         assert await trivia(standin, guilds[2], "maks") == "Mask (1985)"
+        bots[1] = await start_shard(1, pg_url, standin, tmp_path)
+        await bots[1].read_until("logged in as", within=60)
+        assert await trivia(standin, guilds[1], "heat") == "Heat (1995)"
+        assert await trivia(standin, guilds[3], "maks") == "Mask (1985)"
+        assert len(standin.posted("PUT", r"/applications/\d+/commands")) == 1  # still the one sync
+        assert max(posts().values()) == 1  # and no daily post made twice by the restart
     finally:
         for bot in bots:
             await bot.kill()
