@@ -20,6 +20,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daily_service import DailyService
 from bot.db.engines import configured_location, open_store
+from bot.db.identify import IdentifyGate
 from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.importing import import_bundled
@@ -396,6 +397,21 @@ def shard_options(settings: Settings) -> dict[str, Any]:
 
 class ShardedTriviaBot(TriviaBot, commands.AutoShardedBot):
     """The same bot on discord.py's AutoShardedBot: one gateway connection per shard in SHARD_IDS."""
+
+    _max_concurrency: int | None = None
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """On a shared (PostgreSQL) store, identifies are paced over every process: one per 5 s per
+        bucket (Discord's max_concurrency), turns kept in the database. On SQLite, discord.py's own pacing."""
+        if self.store.engine != "postgres" or shard_id is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        if self._max_concurrency is None:
+            _, _, limits = await self.http.get_bot_gateway()
+            self._max_concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        waited = await IdentifyGate(self.store).wait_turn(shard_id % self._max_concurrency)
+        if waited:
+            log.info("shard %d waited %.1f s for its turn to identify", shard_id, waited)
 
 
 def make_bot(settings: Settings, **options: Any) -> TriviaBot:

@@ -88,3 +88,24 @@ async def test_an_unreachable_server_is_a_clear_error(bad: str):
         PostgresUnavailable, match=r"cannot connect to PostgreSQL at postgresql://nobody@127\.0\.0\.1:1"
     ):
         await PostgresStore.open(bad)
+
+
+async def test_identifies_of_one_bucket_are_spaced_over_processes_and_other_buckets_do_not_wait(pg_url: str):
+    from bot.db.identify import IdentifyGate
+
+    now = [1000.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds  # the injected clock moves by what was waited
+
+    stores = [await PostgresStore.open(pg_url) for _ in range(2)]
+    try:
+        gates = [IdentifyGate(store, clock=lambda: now[0], sleep=sleep) for store in stores]
+        waits = await asyncio.gather(gates[0].wait_turn(0), gates[1].wait_turn(0))
+        assert sorted(waits) == [0.0, 5.0]  # the second process waited for the first's turn
+        assert await gates[0].wait_turn(1) == 0.0  # another bucket: at once
+        now[0] += 2.0
+        assert await gates[1].wait_turn(0) == 3.0  # 5 s after the last identify in bucket 0
+    finally:
+        for store in stores:
+            await store.close()

@@ -216,6 +216,7 @@ class DiscordStandIn:
         self._sequence = 0
         # Sharding: SHARD_COUNT in GET /gateway/bot; one socket per shard, from IDENTIFY's shard [id, count].
         self.shard_count = 1
+        self.max_concurrency = 1  # identifies per 5 s (GET /gateway/bot's session_start_limit)
         self.shard_sockets: dict[int, web.WebSocketResponse] = {}
         self.identified_shards: list[int] = []  # every IDENTIFY's shard id, in order
         self._sessions: dict[str, int] = {}  # session id -> shard, so a RESUME finds its shard again
@@ -327,7 +328,12 @@ class DiscordStandIn:
         return {
             "url": self.gateway_url,
             "shards": self.shard_count,
-            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000,
+                "reset_after": 0,
+                "max_concurrency": self.max_concurrency,
+            },
         }
 
     async def _put_commands(self, body: Any, app: str, guild: str | None = None) -> list[dict[str, Any]]:

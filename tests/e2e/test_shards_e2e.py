@@ -50,6 +50,8 @@ async def test_two_processes_share_the_work_of_two_shards(standin: DiscordStandI
     try:
         await asyncio.gather(*(bot.read_until("logged in as", within=60) for bot in bots))
         assert sorted(standin.identified_shards) == [0, 1]
+        # One identify per 5 s (max_concurrency 1) over both processes: the second one waited its turn.
+        assert sum("for its turn to identify" in bot.text for bot in bots) == 1
         assert "in 2 servers" in bots[0].lines[-1]
         assert "in 2 servers" in bots[1].lines[-1]  # each process holds only its own shard's servers
         # Exactly one command sync, by the process holding shard 0.
