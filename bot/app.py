@@ -195,6 +195,8 @@ class TriviaBot(commands.Bot):
         self._quiz = QuizService(
             self.store, clock=self.clock, rng=self.rng, cooldown_seconds=self.settings.quiz_cooldown_seconds
         )
+        if self.store.engine == "postgres":  # another process's import: the title index drops at once
+            await self.store.on_catalog_change(self.trivia.titles_changed)
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
         for extension in (*self.initial_extensions, *self.settings.extra_extensions):

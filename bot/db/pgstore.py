@@ -11,14 +11,14 @@ Differences that matter to callers:
 - migrations (bot/db/migrations_pg, numbered like the SQLite ones) run under pg_advisory_lock, so processes
   starting at once on an empty database take turns;
 - `data_version()` is a counter moved by triggers on films and aliases (PostgreSQL has no PRAGMA
-  data_version); the trigger also sends NOTIFY catalog_changed."""
+  data_version); the trigger also sends NOTIFY catalog_changed, which `on_catalog_change` listens for."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - the extra is not installed
 
 log = logging.getLogger(__name__)
 _CLAIMABLE = frozenset({"daily_schedules", "daily_posts", "outbox", "quiz_rounds"})
+_NOTIFY_CHANNEL = "catalog_changed"  # sent by the trigger of migrations_pg/0001_catalog.sql
 MIGRATION_LOCK = 0x7472_6976_6961  # "trivia": the advisory lock key every process migrates under
 
 
@@ -211,6 +212,8 @@ class PostgresStore:
         self.conn = PgConnection(pool)
         self.reader = self.conn
         self.created = False
+        self._listener: Any = None  # a connection of its own, LISTENing for catalog_changed
+        self._catalog_callbacks: list[Callable[[], None]] = []
         # (shard_count, shard_ids) of this process, set by the bot: loops that post (daily, quiz, outbox)
         # take only rows of guilds on its own shards. (None, None): every guild, as unsharded.
         self.shards: tuple[int | None, tuple[int, ...] | None] = (None, None)
@@ -238,7 +241,29 @@ class PostgresStore:
         return shard_filter(guild_column, *self.shards)
 
     async def close(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
         await self.pool.close()
+
+    async def on_catalog_change(self, callback: Callable[[], None]) -> bool:
+        """Calls `callback` whenever any process commits a change to films or aliases (NOTIFY), so caches
+        drop at once instead of at their next version check. True when listening; False (the version
+        check alone then) when the listening connection cannot be made. A lost listener is not revived:
+        the version check, asked at least once a second, still catches every change."""
+        self._catalog_callbacks.append(callback)
+        if self._listener is None:
+            try:
+                self._listener = await asyncpg.connect(self.url)
+                await self._listener.add_listener(_NOTIFY_CHANNEL, self._notified)
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("cannot LISTEN for catalog changes (%s); checking the version each second", error)
+                self._listener = None
+                return False
+        return True
+
+    def _notified(self, *_: object) -> None:
+        for callback in self._catalog_callbacks:
+            callback()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:

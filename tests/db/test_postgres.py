@@ -109,3 +109,25 @@ async def test_identifies_of_one_bucket_are_spaced_over_processes_and_other_buck
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_catalog_change_by_another_process_is_pushed_at_once(pg_url: str):
+    from bot.trivia_service import TriviaService
+
+    stores = [await PostgresStore.open(pg_url) for _ in range(2)]
+    try:
+        trivia = TriviaService(stores[0], titles_check_seconds=3600)  # only the push can tell it in time
+        changed = asyncio.Event()
+
+        def titles_changed() -> None:
+            trivia.titles_changed()
+            changed.set()
+
+        assert await stores[0].on_catalog_change(titles_changed)
+        assert await trivia.autocomplete("hea") == []
+        await CatalogRepository(stores[1]).import_films([FilmRecord("Heat", 1995)])
+        await asyncio.wait_for(changed.wait(), 1.0)
+        assert [e.label for e in await trivia.autocomplete("hea")] == ["Heat (1995)"]
+    finally:
+        for store in stores:
+            await store.close()
