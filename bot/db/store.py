@@ -70,6 +70,9 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        if str(path).startswith(("postgresql:", "postgres:")):
+            # Not a file name: a SQLite file named after the URL would be created. open_store picks the engine.
+            raise ValueError("a PostgreSQL URL: open it with bot.db.engines.open_store, not the SQLite Store")
         path = Path(path)
         memory = str(path) == ":memory:"
         if not memory:
