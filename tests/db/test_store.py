@@ -59,6 +59,6 @@ async def test_another_connection_changing_the_catalog_moves_data_version(store:
     assert await store.data_version() != before
 
 
-async def test_the_sqlite_store_refuses_a_postgres_url_instead_of_making_a_file_of_it(tmp_path: Path):
-    with pytest.raises(ValueError, match="open it with bot.db.engines.open_store"):
+async def test_the_sqlite_store_refuses_a_postgres_url_instead_of_making_a_file_of_it():
+    with pytest.raises(ValueError, match=r"open it with bot\.db\.engines\.open_store"):
         await Store.open("postgresql://trivia@localhost/trivia")
