@@ -23,10 +23,12 @@ import aiohttp
 import discord
 
 from bot import __version__
-from bot.app import TriviaBot
+from bot.app import TriviaBot, make_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import backup as backups
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
+from bot.db.pgstore import PostgresStore, PostgresUnavailable, is_postgres_url, redact
 from bot.db.store import SchemaTooNew, Store
 from bot.db.submissions import SubmissionRepository
 from bot.runlock import RunLock
@@ -107,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--title", help="the film of a Making Of page stored without its title line (one file)")
 
+    p = command("migrate-to", "copy everything from the SQLite database into an empty PostgreSQL database")
+    p.add_argument("url", metavar="URL", help="postgresql://user:password@host/database")
+
     p = command("export", "write the catalog as JSON (the import format) or CSV")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
@@ -155,9 +160,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run" and settings.log_level == "INFO":
         logging.getLogger("discord").setLevel(logging.WARNING)  # a one-off command prints its own result
 
+    # DATABASE_URL (PostgreSQL) wins over DATABASE_PATH, unless --database names a SQLite file.
+    location: Path | str = (
+        settings.database_url if settings.database_url and not getattr(args, "database", None) else database
+    )
+    if isinstance(location, Path) and settings.database_url:
+        settings = dataclasses.replace(settings, database_url=None)
     try:
-        # restore must be able to replace a damaged database, so only its path is checked.
-        check_database(database, create=args.command in CREATES_DATABASE, content=args.command != "restore")
+        if args.command == "migrate-to":  # from the SQLite file, whatever DATABASE_URL says
+            check_database(database, create=False)
+            return asyncio.run(_migrate_to(database, args.url))
+        if isinstance(location, str):
+            if args.command in ("backup", "restore"):
+                raise CliError(
+                    f"{args.command} works on a SQLite file; for PostgreSQL use pg_dump / pg_restore", EX_CONFIG
+                )
+        else:
+            # restore must be able to replace a damaged database, so only its path is checked.
+            check_database(database, create=args.command in CREATES_DATABASE, content=args.command != "restore")
         if args.command == "run":
             return run(settings)
         if args.command == "backup":
@@ -179,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "stats": _stats,
             "submissions": _submissions,
         }
-        return asyncio.run(_with_store(database, handlers[args.command], args))
+        return asyncio.run(_with_store(location, handlers[args.command], args))
+    except PostgresUnavailable as error:
+        return fail(str(error), EX_UNAVAILABLE)
     except CliError as error:
         return fail(str(error), error.code)
     except SchemaTooNew as error:
@@ -271,9 +293,9 @@ def _one_line_reconnects(record: logging.LogRecord) -> bool:
 
 
 async def _with_store(
-    database: Path, handler: Callable[[Store, argparse.Namespace], Awaitable[int]], args: argparse.Namespace
+    database: Path | str, handler: Callable[[Store, argparse.Namespace], Awaitable[int]], args: argparse.Namespace
 ) -> int:
-    store = await Store.open(database)
+    store = await open_store(database)
     try:
         return await handler(store, args)
     finally:
@@ -290,7 +312,7 @@ async def _import(store: Store, args: argparse.Namespace) -> int:
 
         bundled = await import_bundled(store, DATA_DIR)
         if bundled is not None:
-            print(f"new database {store.path.absolute()}: also imported the bundled data/: {bundled.describe()}")
+            print(f"new database {_where(store)}: also imported the bundled data/: {bundled.describe()}")
     return 0
 
 
@@ -408,7 +430,8 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         return fail(str(error), EX_CONFIG)
     database = settings.database_path
-    lock = RunLock(database)
+    location: Path | str = settings.database_url or database
+    lock = RunLock(database) if settings.database_url is None else _SharedStore()
     if not lock.acquire():
         return fail(
             f"another bot (pid {lock.holder}) is already running on {database.absolute()}: stop it, "
@@ -419,14 +442,18 @@ def run(settings: Settings) -> int:
     log.info(
         "settings from the environment%s; database %s",
         f" and {settings.env_file}" if settings.env_file else f" only (no .env in {Path.cwd()})",
-        database.absolute(),
+        redact(settings.database_url) if settings.database_url else database.absolute(),
     )
+    if settings.sharded:
+        log.info("shards %s of %d in this process", ",".join(map(str, settings.shard_ids or ())), settings.shard_count)
     try:
         # Before connecting: a database a newer release wrote is refused at once, not after Discord answers.
-        asyncio.run(_open_and_close(database))
+        asyncio.run(_open_and_close(location))
     except SchemaTooNew as error:
         lock.release()
         return fail(str(error), EX_CONFIG)
+    except PostgresUnavailable as error:
+        return fail(str(error), EX_UNAVAILABLE)
     try:
         asyncio.run(_serve(settings, token))
     except discord.LoginFailure:
@@ -450,9 +477,47 @@ def run(settings: Settings) -> int:
     return 0
 
 
-async def _open_and_close(database: Path) -> None:
-    store = await Store.open(database)
+async def _migrate_to(database: Path, url: str) -> int:
+    from bot.db.migrate_to import TargetNotEmpty, migrate
+
+    if not is_postgres_url(url):
+        raise CliError(f"migrate-to needs a postgresql:// URL, not {url!r}", EX_CONFIG)
+    shown = database.absolute()  # noqa: ASYNC240 - no I/O: the path as given, made absolute
+    source = await Store.open(database)
+    try:
+        target = await PostgresStore.open(url)
+        try:
+            copied = await migrate(source, target)
+        except TargetNotEmpty as error:
+            raise CliError(str(error), EX_CONFIG) from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(f"copied {shown} to {redact(url)}: {copied.describe()}")
+    print("now set DATABASE_URL to that URL (and keep the SQLite file as a backup)")
+    return 0
+
+
+async def _open_and_close(database: Path | str) -> None:
+    store = await open_store(database)
     await store.close()
+
+
+def _where(store: Store | PostgresStore) -> str:
+    return str(store.path.absolute()) if isinstance(store.path, Path) else store.path
+
+
+class _SharedStore:
+    """PostgreSQL is shared by design: several processes (shards) run on it, so no single-runner lock."""
+
+    holder = None
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
 
 
 def _describe(error: BaseException) -> str:
@@ -496,7 +561,7 @@ async def wait_for_discord(attempts: int | None = None) -> None:
 async def _serve(settings: Settings, token: str) -> None:
     """SIGINT and SIGTERM both close the gateway and the database before the process exits, also while
     still waiting for Discord to answer."""
-    bot = TriviaBot(settings)
+    bot = make_bot(settings)
     loop = asyncio.get_running_loop()
     reachable = loop.create_task(wait_for_discord())
     closing: set[asyncio.Task[None]] = set()

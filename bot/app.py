@@ -18,6 +18,8 @@ from discord.ext import commands
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.db.engines import configured_location, open_store
+from bot.db.identify import IdentifyGate
 from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.services.daily import DailyService
@@ -111,6 +113,7 @@ class TriviaBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=TriviaTree,
+            **shard_options(settings),
             **options,
         )
         self.settings = settings
@@ -153,8 +156,9 @@ class TriviaBot(commands.Bot):
         return _started(self._quiz, "quiz service")
 
     async def setup_hook(self) -> None:
-        self._store = await Store.open(self.settings.database_path)
-        log.info("database ready at %s", self.settings.database_path)
+        self._store = await open_store(configured_location(self.settings))
+        self._store.shards = (self.settings.shard_count, self.settings.shard_ids)  # loops serve our guilds only
+        log.info("database ready at %s", self._store.path)
         self._trivia = TriviaService(self.store, rng=self.rng, clock=self.clock)
         self._daily = DailyService(
             self.store,
@@ -173,11 +177,16 @@ class TriviaBot(commands.Bot):
         self._quiz = QuizService(
             self.store, clock=self.clock, rng=self.rng, cooldown_seconds=self.settings.quiz_cooldown_seconds
         )
+        if self.store.engine == "postgres":  # another process's import: the title index drops at once
+            await self.store.on_catalog_change(self.trivia.titles_changed)
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
         for extension in (*self.initial_extensions, *self.settings.extra_extensions):
             await self.load_extension(extension)
-        await self.sync_commands_if_changed()
+        if self.settings.shard_ids is None or 0 in self.settings.shard_ids:
+            await self.sync_commands_if_changed()  # one process syncs: the one holding shard 0
+        else:
+            log.info("slash commands are synced by the process running shard 0, not this one")
 
     async def import_bundled_data(self) -> None:
         """Imports data/ on first start and whenever an upgrade ships different files; the content
@@ -307,3 +316,34 @@ def _started(value: T | None, name: str) -> T:
     if value is None:
         raise RuntimeError(f"the {name} starts in setup_hook")
     return value
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """discord.py's own sharding: which shards this process connects (the others run elsewhere)."""
+    if not settings.sharded:
+        return {}
+    return {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids or ())}
+
+
+class ShardedTriviaBot(TriviaBot, commands.AutoShardedBot):
+    """The same bot on discord.py's AutoShardedBot: one gateway connection per shard in SHARD_IDS."""
+
+    _max_concurrency: int | None = None
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """On a shared (PostgreSQL) store, identifies are paced over every process: one per 5 s per
+        bucket (Discord's max_concurrency), turns kept in the database. On SQLite, discord.py's own pacing."""
+        if self.store.engine != "postgres" or shard_id is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        if self._max_concurrency is None:
+            _, _, limits = await self.http.get_bot_gateway()
+            self._max_concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        waited = await IdentifyGate(self.store).wait_turn(shard_id % self._max_concurrency)
+        if waited:
+            log.info("shard %d waited %.1f s for its turn to identify", shard_id, waited)
+
+
+def make_bot(settings: Settings, **options: Any) -> TriviaBot:
+    """Unsharded (one gateway connection, as always) unless SHARD_COUNT is set."""
+    return (ShardedTriviaBot if settings.sharded else TriviaBot)(settings, **options)

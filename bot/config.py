@@ -39,6 +39,19 @@ class Settings:
     env_file: Path | None = None  # the .env file read, if any (logged at start)
     quiz_tick_seconds: float = 1.0
     quiz_cooldown_seconds: float = 60.0
+    database_url: str | None = None  # postgresql://...: the shared store for several processes
+    shard_count: int | None = None  # None: one unsharded process, as before sharding existed
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs (all of shard_count by default)
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Discord's rule for which shard carries a guild; an unsharded process owns them all."""
+        if self.shard_count is None or self.shard_ids is None:
+            return True
+        return (guild_id >> 22) % self.shard_count in self.shard_ids
 
     def require_token(self) -> str:
         """The token is only needed to connect; CLI commands such as `import` work without it."""
@@ -154,7 +167,43 @@ def load_settings(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),
         env_file=read.resolve() if read is not None else None,
+        database_url=_url(values, "DATABASE_URL", ("postgresql", "postgres")),
+        **_shards(values),
     )
+
+
+def _shards(values: Mapping[str, str | None]) -> dict[str, object]:
+    """SHARD_COUNT alone runs every shard in this process; SHARD_IDS picks some of them (another process
+    runs the rest). SHARD_IDS without SHARD_COUNT is refused: the count must agree across processes."""
+    raw_count, raw_ids = _optional(values, "SHARD_COUNT"), _optional(values, "SHARD_IDS")
+    if raw_count is None:
+        if raw_ids is not None:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT too (the total number of shards over all processes).")
+        return {}
+    try:
+        count = int(raw_count)
+    except ValueError:
+        raise ConfigError(f"SHARD_COUNT must be a whole number, not {raw_count!r}.") from None
+    if count < 1:
+        raise ConfigError(f"SHARD_COUNT must be 1 or more, not {raw_count!r}.")
+    if raw_ids is None:
+        return {"shard_count": count, "shard_ids": tuple(range(count))}
+    ids: list[int] = []
+    for part in raw_ids.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            shard = int(part)
+        except ValueError:
+            raise ConfigError(f"SHARD_IDS must be numbers separated by commas, not {raw_ids!r}.") from None
+        if not 0 <= shard < count:
+            raise ConfigError(f"SHARD_IDS: shard {shard} does not exist with SHARD_COUNT={count} (0 to {count - 1}).")
+        if shard not in ids:
+            ids.append(shard)
+    if not ids:
+        raise ConfigError("SHARD_IDS is empty: give at least one shard id, or leave it out to run them all.")
+    return {"shard_count": count, "shard_ids": tuple(sorted(ids))}
 
 
 def _database_path(

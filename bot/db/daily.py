@@ -107,11 +107,12 @@ class DailyRepository:
 
     async def due(self, now: datetime, limit: int) -> list[Schedule]:
         """Served by the partial index on next_due_at: the cost is the number due, not the number held."""
+        shards, shard_params = self.store.shard_sql("guild_id")  # only this process's guilds
         rows = await self.store.fetchall(
-            "SELECT id, guild_id, channel_id, local_time, timezone, film_id, next_due_at, last_posted_date,"
+            "SELECT id, guild_id, channel_id, local_time, timezone, film_id, next_due_at, last_posted_date,"  # noqa: S608
             " paused_reason, problem FROM daily_schedules"
-            " WHERE paused_reason IS NULL AND next_due_at <= ? ORDER BY next_due_at LIMIT ?",
-            (to_epoch(now), limit),
+            f" WHERE paused_reason IS NULL AND next_due_at <= ?{shards} ORDER BY next_due_at LIMIT ?",
+            (to_epoch(now), *shard_params, limit),
         )
         return [_schedule(r) for r in rows]
 
@@ -120,6 +121,8 @@ class DailyRepository:
         is to be sent: skipped, no facts, or another tick got there first."""
         schedule = decision.schedule
         async with self.store.transaction() as conn:
+            if not await self.store.claim(conn, "daily_schedules", schedule.id):
+                return None  # another process is claiming it right now (PostgreSQL): its post, not ours
             # Only the tick that still sees the old next-due may advance it.
             cursor = await conn.execute(
                 "UPDATE daily_schedules SET next_due_at = ?, problem = ?"
@@ -212,11 +215,12 @@ class DailyRepository:
 
     async def pending_posts(self, limit: int) -> list[ClaimedPost]:
         """Posts claimed but not confirmed sent (a crash, or a send whose outcome was not recorded)."""
+        shards, shard_params = self.store.shard_sql("guild_id")
         rows = await self.store.fetchall(
-            "SELECT id, schedule_id, guild_id, channel_id, fact_id, local_date, attempts,"
+            "SELECT id, schedule_id, guild_id, channel_id, fact_id, local_date, attempts,"  # noqa: S608
             " coalesce(claimed_at, due_at) AS claimed_at FROM daily_posts"
-            " WHERE status = 'claimed' ORDER BY id LIMIT ?",
-            (limit,),
+            f" WHERE status = 'claimed'{shards} ORDER BY id LIMIT ?",
+            (*shard_params, limit),
         )
         return [_post(r) for r in rows]
 

@@ -37,10 +37,12 @@ class OutboxRepository:
 
     async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Oldest first, so a submission's copy is posted before its decision updates it."""
+        shards, shard_params = self.store.shard_sql("s.guild_id")  # only this process's guilds
         rows = await self.store.fetchall(
-            "SELECT id, kind, submission_id, channel_id, attempts FROM outbox"
-            " WHERE done_at IS NULL AND due_at <= ? ORDER BY id LIMIT ?",
-            (to_epoch(now), limit),
+            "SELECT o.id, o.kind, o.submission_id, o.channel_id, o.attempts FROM outbox o"  # noqa: S608
+            " JOIN submissions s ON s.id = o.submission_id"
+            f" WHERE o.done_at IS NULL AND o.due_at <= ?{shards} ORDER BY o.id LIMIT ?",
+            (to_epoch(now), *shard_params, limit),
         )
         return [OutboxItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 

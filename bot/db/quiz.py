@@ -116,13 +116,14 @@ class QuizRepository:
             )
 
     async def needing_round(self, limit: int) -> list[NeedsRound]:
+        shards, shard_params = self.store.shard_sql("g.guild_id")  # only this process's guilds
         rows = await self.store.fetchall(
             f"SELECT {', '.join('g.' + c.strip() for c in _GAME.split(','))},"  # noqa: S608 - constant
             " (SELECT ifnull(max(number), 0) FROM quiz_rounds WHERE game_id = g.id)"
-            " FROM quiz_games g WHERE g.status = 'running'"
+            f" FROM quiz_games g WHERE g.status = 'running'{shards}"
             " AND NOT EXISTS (SELECT 1 FROM quiz_rounds r WHERE r.game_id = g.id AND r.status IN ('open', 'closed'))"
             " LIMIT ?",
-            (limit,),
+            (*shard_params, limit),
         )
         return [NeedsRound(_game(row), row[10] + 1) for row in rows]
 
@@ -186,9 +187,10 @@ class QuizRepository:
         async with (
             self.store.transaction() as conn,
             conn.execute(
-                "UPDATE quiz_rounds SET status = 'closed', closed_at = ? WHERE status = 'open' AND closes_at <= ?"
-                " RETURNING id",
-                (to_ms(now), to_ms(now)),
+                "UPDATE quiz_rounds SET status = 'closed', closed_at = ? WHERE status = 'open' AND closes_at <= ?"  # noqa: S608
+                + self.store.shard_sql("guild_id")[0]
+                + " RETURNING id",
+                (to_ms(now), to_ms(now), *self.store.shard_sql("guild_id")[1]),
             ) as cursor,
         ):
             return [row[0] for row in await cursor.fetchall()]
@@ -196,16 +198,18 @@ class QuizRepository:
     async def to_reveal(self, limit: int) -> list[Round]:
         rows = await self.store.fetchall(
             f"SELECT {_ROUND} FROM quiz_rounds r JOIN quiz_games g ON g.id = r.game_id"  # noqa: S608 - constant
-            " WHERE r.status = 'closed' ORDER BY r.id LIMIT ?",
-            (limit,),
+            " WHERE r.status = 'closed'" + self.store.shard_sql("r.guild_id")[0] + " ORDER BY r.id LIMIT ?",
+            (*self.store.shard_sql("r.guild_id")[1], limit),
         )
         return [_round(row) for row in rows]
 
     async def to_post(self, limit: int) -> list[Round]:
         rows = await self.store.fetchall(
             f"SELECT {_ROUND} FROM quiz_rounds r JOIN quiz_games g ON g.id = r.game_id"  # noqa: S608 - constant
-            " WHERE r.status = 'open' AND r.message_id IS NULL ORDER BY r.id LIMIT ?",
-            (limit,),
+            " WHERE r.status = 'open' AND r.message_id IS NULL"
+            + self.store.shard_sql("r.guild_id")[0]
+            + " ORDER BY r.id LIMIT ?",
+            (*self.store.shard_sql("r.guild_id")[1], limit),
         )
         return [_round(row) for row in rows]
 
@@ -239,26 +243,28 @@ class QuizRepository:
             " SELECT r.id, ?, r.game_id, r.guild_id, ?, c.correct, c.first,"
             "  c.correct * ? + c.first * ?, ?"
             " FROM quiz_rounds r,"
-            "  (SELECT (right_choice = ?) AS correct, (right_choice = ?) AND NOT EXISTS"
-            "    (SELECT 1 FROM quiz_answers a WHERE a.round_id = ? AND a.correct) AS first"
+            "  (SELECT CAST(right_choice = ? AS INTEGER) AS correct, CAST((right_choice = ?) AND NOT EXISTS"
+            "    (SELECT 1 FROM quiz_answers a WHERE a.round_id = ? AND a.correct = 1) AS INTEGER) AS first"
             "   FROM quiz_rounds WHERE id = ?) c"
             " WHERE r.id = ? AND r.guild_id = ? AND r.status = 'open' AND r.closes_at > ?"
             " ON CONFLICT DO NOTHING RETURNING correct, first, points"
         )
         params = (member_id, choice, points_right, points_first, to_ms(now), choice, choice, round_id, round_id,
                   round_id, guild_id, to_ms(now))  # fmt: skip
-        rows = await self._write_returning(sql, params)
+        rows = await self._write_returning(sql, params, lock=("quiz_round", round_id))
         if not rows:
             return None
         row = rows[0]
         return Answer(round_id, member_id, choice, bool(row[0]), bool(row[1]), row[2])
 
-    async def _write_returning(self, sql: str, params: Sequence[object]) -> list[aiosqlite.Row]:
+    async def _write_returning(
+        self, sql: str, params: Sequence[object], *, lock: tuple[object, ...]
+    ) -> list[aiosqlite.Row]:
         """One statement, atomic on its own, returning rows, in one trip to the database thread: under the
         store's write lock like `Store.write` (so it never lands inside another coroutine's transaction),
-        without BEGIN/COMMIT round trips. The answer path is the one hot write; five trips cost it 5x."""
-        async with self.store._write_lock:
-            return list(await self.store.conn.execute_fetchall(sql, tuple(params)))
+        without BEGIN/COMMIT round trips. The answer path is the one hot write; five trips cost it 5x.
+        (On PostgreSQL: a transaction holding a lock on `lock`, so two answers to one round take turns.)"""
+        return list(await self.store.write_returning(sql, tuple(params), lock=lock))
 
     async def member_answer(self, round_id: int, member_id: int) -> Answer | None:
         row = await self.store.fetchone(
@@ -280,8 +286,8 @@ class QuizRepository:
     async def scoreboards_due(self, limit: int) -> list[Game]:
         rows = await self.store.fetchall(
             f"SELECT {_GAME} FROM quiz_games WHERE status IN ('finished', 'stopped')"  # noqa: S608 - constant
-            " AND scoreboard_message_id IS NULL ORDER BY id LIMIT ?",
-            (limit,),
+            " AND scoreboard_message_id IS NULL" + self.store.shard_sql("guild_id")[0] + " ORDER BY id LIMIT ?",
+            (*self.store.shard_sql("guild_id")[1], limit),
         )
         return [_game(row) for row in rows]
 
@@ -334,13 +340,13 @@ class QuizRepository:
         """Facts a server can see: global ones and its own. Facts marked as spoilers or hidden in that server
         are left out too, once the store has such marks (a later migration): the filter reads the schema."""
         if self._visible is None:
-            columns = {row[1] for row in await self.store.fetchall("PRAGMA table_info(facts)")}
-            tables = {row[0] for row in await self.store.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+            columns = await self.store.table_columns("facts")
+            tables = await self.store.table_names()
             parts = ["(x.guild_id IS NULL OR x.guild_id = :guild)"]
             if "spoiler" in columns:
-                parts.append("NOT x.spoiler")
+                parts.append("x.spoiler = 0")  # 0/1, the same on both engines
             if "hidden" in columns:
-                parts.append("NOT x.hidden")
+                parts.append("x.hidden = 0")
             for table in ("hidden_facts", "fact_hidden", "guild_hidden_facts"):
                 if table in tables:
                     parts.append(f"NOT EXISTS (SELECT 1 FROM {table} h WHERE h.fact_id = x.id AND h.guild_id = :guild)")  # noqa: S608
@@ -351,7 +357,7 @@ class QuizRepository:
         """How many films have facts visible in the guild, counting no further than `at_least`."""
         visible = await self._visible_filter()
         rows = await self._fetch(
-            f"SELECT count(*) FROM (SELECT DISTINCT x.film_id FROM facts x WHERE {visible} LIMIT :n)",  # noqa: S608
+            f"SELECT count(*) FROM (SELECT DISTINCT x.film_id FROM facts x WHERE {visible} LIMIT :n) AS d",  # noqa: S608
             {"guild": guild_id, "n": at_least},
         )
         return int(rows[0][0])

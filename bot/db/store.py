@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.db.dialect import shard_filter
 from bot.trivia.errors import StoreBusy
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,23 @@ class Store:
     another process's write lock in short tries on the event loop (not in SQLite's busy handler), so the
     writer's thread is never parked for seconds."""
 
+    engine = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None) -> None:
         self.conn = conn
         self.reader = reader or conn
         self.path = path
         self._write_lock = asyncio.Lock()
         self.created = False  # the database file was new at open: first start
+        # (shard_count, shard_ids) of this process, set by the bot: loops that post (daily, quiz, outbox)
+        # take only rows of guilds on its own shards. (None, None): every guild, as unsharded.
+        self.shards: tuple[int | None, tuple[int, ...] | None] = (None, None)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        if str(path).startswith(("postgresql:", "postgres:")):
+            # Not a file name: a SQLite file named after the URL would be created. open_store picks the engine.
+            raise ValueError("a PostgreSQL URL: open it with bot.db.engines.open_store, not the SQLite Store")
         path = Path(path)
         memory = str(path) == ":memory:"
         if not memory:
@@ -90,6 +99,10 @@ class Store:
             await store.close()
             raise
         return store
+
+    def shard_sql(self, guild_column: str) -> tuple[str, tuple[int, ...]]:
+        """` AND <this process's shards>` for a query over `guild_column`, and its parameters."""
+        return shard_filter(guild_column, *self.shards)
 
     async def close(self) -> None:
         if self.reader is not self.conn:
@@ -134,6 +147,15 @@ class Store:
         async with self._write_lock:
             await self._retry_busy(lambda: self.conn.execute(sql, values))
 
+    async def write_returning(
+        self, sql: str, params: Iterable[Any] = (), *, lock: tuple[object, ...] = ()
+    ) -> list[aiosqlite.Row]:
+        """One statement with RETURNING, in one trip: under the write lock (which already serialises every
+        writer here, so `lock`, PostgreSQL's per-key lock, is not needed)."""
+        values = tuple(params)
+        async with self._write_lock:
+            return list(await self._retry_busy(lambda: self.conn.execute_fetchall(sql, values)))
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One trip to the reader's thread (execute, fetch and close together), not three."""
         return list(await self.reader.execute_fetchall(sql, tuple(params)))
@@ -141,6 +163,27 @@ class Store:
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    @property
+    def location(self) -> Path:
+        """What `bot.db.engines.open_store` takes to open this database again (another connection)."""
+        return self.path
+
+    @staticmethod
+    async def lock(conn: aiosqlite.Connection, key: int) -> None:
+        """No-op: a SQLite write transaction already holds the one write lock (PostgreSQL takes a key lock)."""
+
+    @staticmethod
+    async def claim(conn: aiosqlite.Connection, table: str, row_id: int) -> bool:
+        """True: this transaction may go on with the row. On SQLite it always may: the write lock it holds
+        already keeps every other writer out (PostgreSQL skips a row another process is claiming)."""
+        return True
+
+    async def table_columns(self, table: str) -> set[str]:
+        return {row[1] for row in await self.fetchall("SELECT * FROM pragma_table_info(?)", (table,))}
+
+    async def table_names(self) -> set[str]:
+        return {row[0] for row in await self.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     async def data_version(self) -> int:
         """Changes whenever another process (a CLI import) commits, so caches know to reload. Asked of

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
+from bot.db.dialect import lock_key
 from bot.db.outbox import enqueue, review_post_waiting
 from bot.db.store import Store
 from bot.faults import failpoint
@@ -76,6 +77,8 @@ class SubmissionRepository:
         """Reads what the rules need and inserts in the same transaction, so two quick submissions
         cannot both slip under the pending limit or the cooldown."""
         async with self.store.transaction() as conn:
+            # PostgreSQL runs writers side by side: this member's submissions take turns (SQLite: a no-op).
+            await self.store.lock(conn, lock_key("submitter", draft.guild_id, draft.member_id))
             state = await self._submitter_state(conn, draft, now)
             check(state)
             cursor = await conn.execute(

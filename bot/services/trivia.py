@@ -76,6 +76,12 @@ class TriviaService:
         while not self.titles_current:
             await asyncio.shield(self._start_rebuild())
 
+    async def titles_settled(self) -> None:
+        """Waits until the index shows every change already announced (`titles_changed`), without asking
+        the store for more: for a caller that has just announced one and must see it (tools, tests)."""
+        while not self.titles_current:
+            await asyncio.shield(self._start_rebuild())
+
     def titles_changed(self) -> None:
         """Our own writes do not move data_version; whoever adds films (or imports facts) through this
         process calls this. Cached facts are dropped; the rebuild starts at once, in the background."""

@@ -15,6 +15,7 @@ from bot.trivia.records import FactRecord, FilmRecord
 from tests.support.fake_clock import FakeClock
 
 
+@pytest.mark.sqlite_only  # SQLite query plans
 @pytest.mark.parametrize("film", [None, "Film 3"], ids=["any-film", "one-film"])
 async def test_every_statement_of_a_daily_claim_uses_an_index(store: Store, film: str | None):
     await CatalogRepository(store).import_films(

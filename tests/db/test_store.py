@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
+from bot.db.engines import open_store
 from bot.db.store import Store, available_migrations
 
 
@@ -43,10 +46,19 @@ async def test_foreign_keys_are_enforced(store: Store):
             )
 
 
-async def test_another_connection_committing_moves_data_version(store: Store):
+async def test_another_connection_changing_the_catalog_moves_data_version(store: Store):
+    """SQLite: PRAGMA data_version; PostgreSQL: the catalog counter, announced by NOTIFY (so a moment later)."""
     before = await store.data_version()
-    other = await Store.open(store.path)
+    other = await open_store(store.location)
     async with other.transaction() as conn:
-        await conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+        await conn.execute("INSERT INTO films (title, norm_title) VALUES ('x', 'x')")
     await other.close()
+    deadline = time.monotonic() + 1.0
+    while await store.data_version() == before and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)  # the notification travels on its own connection
     assert await store.data_version() != before
+
+
+async def test_the_sqlite_store_refuses_a_postgres_url_instead_of_making_a_file_of_it():
+    with pytest.raises(ValueError, match=r"open it with bot\.db\.engines\.open_store"):
+        await Store.open("postgresql://trivia@localhost/trivia")

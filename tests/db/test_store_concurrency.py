@@ -70,6 +70,7 @@ async def test_reads_never_see_a_write_that_is_not_committed(store: Store):
     assert await store.fetchall("SELECT key FROM meta WHERE key = 'draft'") == []
 
 
+@pytest.mark.sqlite_only  # SQLite's file write lock
 async def test_a_read_does_not_wait_behind_a_write_waiting_for_another_process(store: Store):
     await store.write("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     with write_lock_held(store.path):
@@ -82,6 +83,7 @@ async def test_a_read_does_not_wait_behind_a_write_waiting_for_another_process(s
     assert (await store.fetchone("SELECT value FROM meta WHERE key = 'k2'"))[0] == "v2"
 
 
+@pytest.mark.sqlite_only  # SQLite's file write lock
 async def test_a_write_locked_out_for_longer_than_the_wait_fails_cleanly_and_the_store_still_works(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ):
@@ -104,6 +106,7 @@ async def test_a_store_opens_while_another_process_holds_the_write_lock(tmp_path
         await again.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's file write lock
 async def test_a_shown_fact_whose_record_cannot_be_written_is_still_shown(
     store: Store, monkeypatch: pytest.MonkeyPatch, caplog
 ):

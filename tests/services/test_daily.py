@@ -14,6 +14,7 @@ from bot.services.trivia import TriviaService
 from bot.trivia.errors import FilmNotFound
 from bot.trivia.records import FactRecord, FilmRecord
 from bot.trivia.schedule import InvalidTime, UnknownTimezone
+from tests.support.db import posts_for_channel
 from tests.support.fake_clock import FakeClock
 
 GUILD, CHANNEL, ADMIN = 100, 200, 300
@@ -194,6 +195,7 @@ async def test_leaving_a_guild_forgets_its_schedules(daily: DailyService):
     assert len(await daily.schedules(555)) == 1
 
 
+@pytest.mark.sqlite_only  # SQLite's trace callback and query plan
 async def test_the_due_query_uses_the_due_index(daily: DailyService, store: Store, clock: FakeClock):
     """Planned on the statement `due()` really runs (caught by SQLite's trace callback), not a copy of it."""
     await set_daily(daily, at="09:00", tz="UTC")
@@ -229,12 +231,3 @@ async def test_one_broken_schedule_does_not_stop_the_others(daily: DailyService,
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     (post,) = await daily.claim_due()
     assert post.channel_id == 1
-
-
-async def posts_for_channel(store: Store, channel_id: int) -> list[tuple[int, str, str, int]]:
-    """(fact id, local date, status, cycle) in posting order: what a channel has been sent, read straight
-    from the database (no production code needs it)."""
-    rows = await store.fetchall(
-        "SELECT fact_id, local_date, status, cycle FROM daily_posts WHERE channel_id = ? ORDER BY id", (channel_id,)
-    )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -132,8 +132,8 @@ async def test_a_guilds_own_facts_count_only_there_and_too_few_films_changes_not
     assert own.films_added == 1
     film_id = (await store.fetchone("SELECT id FROM films WHERE title = 'Local Film'"))[0]  # type: ignore[index]
     await store.write(
-        "INSERT INTO facts (film_id, text, origin, guild_id, content_hash) VALUES (?, ?, 'submission', 1, x'01')",
-        (film_id, "A fact only this server approved, about its lenses."),
+        "INSERT INTO facts (film_id, text, origin, guild_id, content_hash) VALUES (?, ?, 'submission', 1, ?)",
+        (film_id, "A fact only this server approved, about its lenses.", b"\x01"),
     )
     quiz = QuizService(store, clock=FakeClock())
     with pytest.raises(NotEnoughFilms, match="there are 3"):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
 from bot.db.store import Store
 from bot.services.submissions import Reviewer, SubmissionService, Target
 from bot.services.trivia import TriviaService
@@ -172,7 +173,7 @@ async def test_two_reviewers_on_two_connections_at_once_exactly_one_wins(
     subs: SubmissionService, store: Store, clock: FakeClock
 ):
     submission, _ = await submit(subs)
-    second_store = await Store.open(store.path)
+    second_store = await open_store(store.location)
     try:
         second = service_for(second_store, clock)
         results = await asyncio.gather(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
 from bot.db.store import Store
 from bot.services.importing import import_files
 from bot.services.trivia import TriviaService
@@ -65,7 +66,7 @@ async def test_an_empty_catalog_says_how_to_fill_it(store: Store):
 
 async def test_films_imported_by_another_process_are_found_without_restart(service: TriviaService, store: Store):
     assert [e.label for e in await service.autocomplete("he")] == []
-    other = await Store.open(store.path)
+    other = await open_store(store.location)
     try:
         await CatalogRepository(other).import_films([FilmRecord("Heat", 1995)])
     finally:
@@ -86,6 +87,7 @@ async def test_only_an_imported_fact_is_shown_as_the_archive_s():
     assert page.credit_line == "From the Rewind Archive"
 
 
+@pytest.mark.sqlite_only  # another process on the same file; PostgreSQL's push is tested in tests/db
 async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(
     service: TriviaService, store: Store
 ):
@@ -121,6 +123,7 @@ async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path
     assert service.recent.waiting == 6  # shown, to be written with the next batch
 
 
+@pytest.mark.sqlite_only  # SQLite's write lock
 async def test_records_wait_in_memory_while_another_process_holds_the_write_lock(
     service: TriviaService, store: Store
 ):

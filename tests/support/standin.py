@@ -214,8 +214,15 @@ class DiscordStandIn:
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()
-        self._socket: web.WebSocketResponse | None = None
+        self._socket: web.WebSocketResponse | None = None  # the latest connection (unsharded: the only one)
         self._sequence = 0
+        # Sharding: SHARD_COUNT in GET /gateway/bot; one socket per shard, from IDENTIFY's shard [id, count].
+        self.shard_count = 1
+        self.max_concurrency = 1  # identifies per 5 s (GET /gateway/bot's session_start_limit)
+        self.shard_sockets: dict[int, web.WebSocketResponse] = {}
+        self.identified_shards: list[int] = []  # every IDENTIFY's shard id, in order
+        self._sessions: dict[str, int] = {}  # session id -> shard, so a RESUME finds its shard again
+        self._sequences: dict[int, int] = {}  # per socket (id()): each gateway connection counts its own
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Awaitable[Any]]]] = [
@@ -245,8 +252,9 @@ class DiscordStandIn:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        if self._socket is not None and not self._socket.closed:
-            await self._socket.close()
+        for socket in {id(s): s for s in [*self.shard_sockets.values(), self._socket] if s is not None}.values():
+            if not socket.closed:
+                await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -258,8 +266,14 @@ class DiscordStandIn:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def add_guild(self, name: str = "Test Server") -> Guild:
+    def shard_of(self, guild_id: str | int) -> int:
+        """Discord's rule: which shard carries a guild."""
+        return (int(guild_id) >> 22) % self.shard_count
+
+    def add_guild(self, name: str = "Test Server", *, shard: int | None = None) -> Guild:
         guild = Guild(name=name)
+        while shard is not None and self.shard_of(guild.id) != shard:
+            guild.id = str(int(guild.id) + (1 << 22))  # the shard is in the bits above 22: step past them
         guild.add_text_channel()
         self.guilds.append(guild)
         return guild
@@ -315,8 +329,13 @@ class DiscordStandIn:
     async def _gateway_info(self, body: Any) -> dict[str, Any]:
         return {
             "url": self.gateway_url,
-            "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+            "shards": self.shard_count,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000,
+                "reset_after": 0,
+                "max_concurrency": self.max_concurrency,
+            },
         }
 
     async def _put_commands(self, body: Any, app: str, guild: str | None = None) -> list[dict[str, Any]]:
@@ -456,9 +475,13 @@ class DiscordStandIn:
             elif op == Op.IDENTIFY and self.refuse_identify is not None:
                 await socket.close(code=self.refuse_identify, message=b"refused by the stand-in")
             elif op == Op.IDENTIFY:
-                await self._identify(socket)
-            elif op == Op.RESUME:  #: the session goes on where it stopped
+                shard = (payload.get("d") or {}).get("shard") or [0, 1]
+                await self._identify(socket, int(shard[0]))
+            elif op == Op.RESUME:  # the session goes on where it stopped
                 self.resumes += 1
+                session = (payload.get("d") or {}).get("session_id")
+                if session in self._sessions:
+                    self.shard_sockets[self._sessions[session]] = socket
                 await self._send(socket, "RESUMED", {})
                 self._changed()
         return socket
@@ -488,32 +511,45 @@ class DiscordStandIn:
 
         await asyncio.wait_for(wait(), within)
 
-    async def _identify(self, socket: web.WebSocketResponse) -> None:
-        self._sequence = 0
+    async def _identify(self, socket: web.WebSocketResponse, shard: int = 0) -> None:
+        self._sequences[id(socket)] = 0
+        session = snowflake()
+        self._sessions[session] = shard
+        self.shard_sockets[shard] = socket
+        guilds = [g for g in self.guilds if self.shard_of(g.id) == shard]  # only this shard's servers
         await self._send(
             socket,
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
-                "session_id": snowflake(),
+                "session_id": session,
                 "resume_gateway_url": self.gateway_url,
-                "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds],
+                "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
                 "private_channels": [],
                 "relationships": [],
                 "application": {"id": self.application_id, "flags": 0},
-                "shard": [0, 1],
+                "shard": [shard, self.shard_count],
             },
         )
-        for guild in self.guilds:
+        for guild in guilds:
             await self._send(socket, "GUILD_CREATE", guild.payload(self.bot_user))
+        self.identified_shards.append(shard)
         self.identifies += 1
         self.identified.set()
         self._changed()
 
     async def _send(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
-        self._sequence += 1
-        await socket.send_str(json.dumps({"op": Op.DISPATCH, "t": event, "s": self._sequence, "d": data}))
+        sequence = self._sequences[id(socket)] = self._sequences.get(id(socket), 0) + 1
+        self._sequence = sequence
+        await socket.send_str(json.dumps({"op": Op.DISPATCH, "t": event, "s": sequence, "d": data}))
+
+    def _socket_for(self, data: dict[str, Any]) -> web.WebSocketResponse | None:
+        """The connection of the shard carrying the event's guild (unsharded: the one connection)."""
+        guild_id = data.get("guild_id")
+        if guild_id is not None and self.shard_count > 1:
+            return self.shard_sockets.get(self.shard_of(guild_id))
+        return self._socket
 
     # --- interactions --------------------------------------------------------------------------------
 
@@ -688,16 +724,18 @@ class DiscordStandIn:
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Sends any gateway event (CHANNEL_DELETE, GUILD_DELETE, ...) to the connected bot."""
-        assert self._socket is not None, "the bot has not connected to the gateway"
-        await self._send(self._socket, event, data)
+        socket = self._socket_for(data)
+        assert socket is not None, "the bot has not connected to the gateway"
+        await self._send(socket, event, data)
 
     async def interact(self, payload: dict[str, Any], within: float = 10.0) -> Callback:
         """Sends INTERACTION_CREATE and waits for the bot's callback (an event, not a clock)."""
         future: asyncio.Future[Callback] = asyncio.get_running_loop().create_future()
         self._callbacks[payload["id"]] = future
         self._interaction_channels[payload["id"]] = payload.get("channel_id")
-        assert self._socket is not None, "the bot has not connected to the gateway"
-        await self._send(self._socket, "INTERACTION_CREATE", payload)
+        socket = self._socket_for(payload)
+        assert socket is not None, "the bot has not connected to the gateway"
+        await self._send(socket, "INTERACTION_CREATE", payload)
         try:
             return await asyncio.wait_for(future, within)
         finally:
