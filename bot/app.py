@@ -22,6 +22,7 @@ from bot.daily_service import DailyService
 from bot.db.meta import MetaRepository
 from bot.db.store import Store
 from bot.importing import import_bundled
+from bot.services.moderation import ModerationService
 from bot.submission_service import SubmissionService
 from bot.trivia.errors import TriviaError
 from bot.trivia.ratelimit import RateLimit
@@ -30,7 +31,7 @@ from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions")
+EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.moderation")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHUTDOWN_GRACE_SECONDS = 5.0
 RESTARTING = "The bot is restarting; try again in a few seconds."
@@ -139,6 +140,7 @@ class TriviaBot(commands.Bot):
         self._trivia: TriviaService | None = None
         self._daily: DailyService | None = None
         self._submissions: SubmissionService | None = None
+        self._moderation: ModerationService | None = None
         uses, per = settings.lookup_rate
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
@@ -164,6 +166,10 @@ class TriviaBot(commands.Bot):
     def submissions(self) -> SubmissionService:
         return _started(self._submissions, "submission service")
 
+    @property
+    def moderation(self) -> ModerationService:
+        return _started(self._moderation, "moderation service")
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("database ready at %s", self.settings.database_path)
@@ -182,6 +188,7 @@ class TriviaBot(commands.Bot):
             max_pending=self.settings.submission_max_pending,
             cooldown_seconds=self.settings.submission_cooldown_seconds,
         )
+        self._moderation = ModerationService(self.store, self.trivia, self.submissions, clock=self.clock)
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
         for extension in (*self.initial_extensions, *self.settings.extra_extensions):

@@ -58,6 +58,7 @@ class DailyService:
         timezone: str | None,
         film: str | None,
         admin_id: int,
+        spoilers: bool = False,
     ) -> ScheduleView:
         """Everything is validated before anything is stored: a bad time, zone or film changes nothing."""
         at = parse_time(time_text)
@@ -76,6 +77,7 @@ class DailyService:
             next_due_at=due,
             admin_id=admin_id,
             now=now,
+            spoilers=spoilers,
         )
         log.info("guild %s: daily trivia in channel %s at %s %s", guild_id, channel_id, saved.local_time, zone.key)
         return ScheduleView(saved, entry.label if entry else None)

@@ -109,6 +109,7 @@ class TriviaService:
         """A known fact (the daily pick) shown with its place among the film's facts in that server."""
         found = await self.catalog.film_facts(fact.film_id, guild_id)
         assert found is not None  # facts cascade with their film
+        fact = next((f for f in found.facts if f.id == fact.id), fact)  # its spoiler flag as that server sees it
         return _card(found.film, fact, [f.id for f in found.facts])
 
 
@@ -135,4 +136,5 @@ def _card(film: Film, fact: Fact, fact_ids: list[int]) -> FactCard:
         position=fact_ids.index(fact.id) + 1 if fact.id in fact_ids else 1,
         total=max(len(fact_ids), 1),
         imported=fact.origin == "import",
+        spoiler=fact.spoiler,
     )

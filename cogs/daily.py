@@ -16,7 +16,7 @@ from bot.db.daily import ClaimedPost
 from bot.faults import failpoint
 from bot.trivia.schedule import suggest_timezones
 from bot.trivia.text import plural
-from cogs.fact_card import fact_embed, fact_view, safe
+from cogs.fact_card import card_view, fact_embed, safe
 from cogs.paginator import send_pages
 from cogs.shared import POST_PERMISSIONS, ensure_bot_can_post, film_choices
 
@@ -95,6 +95,7 @@ class Daily(commands.Cog):
         time="Local time, 24-hour HH:MM (9am and 9:05 pm work too)",
         timezone="IANA time zone such as Europe/London (default UTC)",
         film="Only facts about this film (default: every film)",
+        spoilers="Allow facts marked as spoilers (default: no)",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def set_(
@@ -104,6 +105,7 @@ class Daily(commands.Cog):
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64] | None = None,
         film: app_commands.Range[str, 1, 200] | None = None,
+        spoilers: bool = False,
     ) -> None:
         assert interaction.guild is not None
         ensure_bot_can_post(interaction, channel)
@@ -114,9 +116,11 @@ class Daily(commands.Cog):
             timezone=timezone,
             film=film,
             admin_id=interaction.user.id,
+            spoilers=spoilers,
         )
         s = view.schedule
         about = f" about **{safe(view.film_label)}**" if view.film_label else ""
+        about += ", spoilers included" if s.spoilers else ""
         await interaction.response.send_message(
             f"Daily trivia{about} set for {channel.mention} at {s.local_time} ({s.timezone}). "
             f"Next post {discord.utils.format_dt(s.next_due_at, 'F')} ({discord.utils.format_dt(s.next_due_at, 'R')}).",
@@ -202,7 +206,7 @@ class Daily(commands.Cog):
             channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
             message = await channel.send(
                 embed=fact_embed(card, heading="Fact of the day"),
-                view=fact_view(card.film_id, reply=True),
+                view=card_view(card, reply=True),
                 # Same nonce on a re-send after a crash: Discord returns the first message instead.
                 nonce=f"daily-{post.id}",
                 allowed_mentions=discord.AllowedMentions.none(),

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,14 +18,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, admit, report_interaction_error, send_ephemeral
-from bot.db.outbox import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem
+from bot.db.moderation import Actor
+from bot.db.outbox import DECISION_DM, REPORT_DM, REPORT_KINDS, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
 from bot.faults import failpoint
+from bot.services.moderation import describe_entry
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
+from cogs.paginator import send_pages
 from cogs.shared import ensure_bot_can_post
 
 if TYPE_CHECKING:
@@ -144,6 +148,9 @@ def review_view(submission_id: int) -> discord.ui.View:
 SUBMIT_FORM = re.compile(r"submit:(?:film:(?P<film>[0-9]{1,19})|new)")
 EDIT_FORM = re.compile(r"review-edit:(?P<id>[0-9]{1,19})")
 REJECT_FORM = re.compile(r"review-reject:(?P<id>[0-9]{1,19})")
+
+
+FormHandler = Callable[[discord.Interaction, re.Match[str], dict[str, str]], Awaitable[None]]
 
 
 def stateless(modal: discord.ui.Modal) -> discord.ui.Modal:
@@ -266,6 +273,13 @@ class Submissions(commands.Cog):
         self.bot = bot
         self._delivering = asyncio.Lock()
         self._delivery: asyncio.Task[None] | None = None
+        # Forms routed by custom_id: this cog's own, and those other cogs add (add_form_route), so one
+        # listener answers every form and only a form nobody routes is read as one from an older version.
+        self.form_routes: list[tuple[re.Pattern[str], FormHandler]] = [
+            (SUBMIT_FORM, self._submit_form),
+            (EDIT_FORM, self._edit_form),
+            (REJECT_FORM, self._reject_form),
+        ]
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
@@ -308,18 +322,23 @@ class Submissions(commands.Cog):
         labels = [clip(e.label, 100) for e in entries]
         return [app_commands.Choice(name=label, value=label) for label in labels]
 
-    @app_commands.command(name="trivia-review", description="Review the oldest waiting submission")
+    @app_commands.command(name="trivia-review", description="Review the oldest waiting submission or report")
     @app_commands.guild_only()
     async def review(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.bot.submissions.require_reviewer(interaction.guild_id, reviewer_from(interaction))
-        submission, waiting = await self.bot.submissions.next_pending(interaction.guild_id)
-        if submission is None:
+        item = await self.bot.moderation.next_item(interaction.guild_id, reviewer_from(interaction))
+        if item.report is not None:  # the oldest waiting is a report: its card, from the moderation cog
+            moderation: Any = self.bot.get_cog("Moderation")
+            embed, view = moderation.report_message(item.report, waiting=item.waiting_text)
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            return
+        if item.submission is None:
             await interaction.response.send_message("Nothing is waiting for review. 🎉", ephemeral=True)
             return
-        await interaction.response.send_message(
-            embed=review_embed(submission, waiting=waiting), view=review_view(submission.id), ephemeral=True
-        )
+        embed = review_embed(item.submission, waiting=item.submissions_waiting)
+        if item.reports_waiting:
+            embed.set_footer(text=item.waiting_text)
+        await interaction.response.send_message(embed=embed, view=review_view(item.submission.id), ephemeral=True)
 
     @config.command(name="review-channel", description="Post each new submission here, with review buttons")
     @app_commands.describe(channel="The channel reviewers watch")
@@ -344,6 +363,29 @@ class Submissions(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    @config.command(name="unblock", description="Let a blocked member submit facts again")
+    @app_commands.describe(member="The member to unblock")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
+        assert interaction.guild_id is not None
+        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        await self.bot.moderation.unblock(interaction.guild_id, member.id, admin)
+        await interaction.response.send_message(
+            f"{member.mention} can submit facts here again.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @config.command(name="log", description="This server's moderation log: who changed what, and when")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def log_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        entries = await self.bot.moderation.log(interaction.guild_id)
+        if not entries:
+            await interaction.response.send_message("Nothing in this server's moderation log yet.", ephemeral=True)
+            return
+        await send_pages(interaction, "Moderation log", [safe(describe_entry(e)) for e in entries])
+
     # --- forms, routed by their custom_id ----------------------------------------------------------
 
     @commands.Cog.listener()
@@ -351,8 +393,7 @@ class Submissions(commands.Cog):
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        routes = ((SUBMIT_FORM, self._submit_form), (EDIT_FORM, self._edit_form), (REJECT_FORM, self._reject_form))
-        for pattern, handler in routes:
+        for pattern, handler in self.form_routes:
             match = pattern.fullmatch(custom_id)
             if match:
                 if not await admit(interaction):
@@ -464,6 +505,13 @@ class Submissions(commands.Cog):
     async def _deliver(self, item: OutboxItem) -> None:
         service = self.bot.submissions
         try:
+            if item.kind in REPORT_KINDS:  # a report's side effect: the moderation cog knows how it looks
+                moderation: Any = self.bot.get_cog("Moderation")
+                if moderation is None:
+                    raise RuntimeError("the moderation cog is not loaded")
+                await moderation.deliver(item)
+                return
+            assert item.submission_id is not None
             submission = await service.repo.get(item.submission_id)
             if submission is None:  # pragma: no cover - submissions are never deleted
                 await service.delivered(item, "gave up: no such submission")
@@ -476,8 +524,9 @@ class Submissions(commands.Cog):
         except discord.Forbidden as error:
             # A closed DM (50007) is the member's choice: logged, done, never retried. A review channel
             # the bot lost access to may be fixed by the admins: retried with backoff, then given up.
-            if item.kind == DECISION_DM:
-                log.info("DMs closed; member not told about submission #%s: %s", item.submission_id, error)
+            if item.kind in (DECISION_DM, REPORT_DM):
+                about = item.report_id or item.submission_id
+                log.info("DMs closed; member not told about %s #%s: %s", item.kind, about, error)
                 await service.delivered(item, f"not sent: DMs closed (403 {error.code})")
             else:
                 await service.delivery_failed(item, f"403 {error.code}: {error.text}")

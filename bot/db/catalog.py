@@ -134,21 +134,27 @@ class CatalogRepository:
     async def film_facts(
         self, film_id: int, guild_id: int | None, *, channel_id: int | None = None
     ) -> FilmFacts | None:
-        """A film, the facts visible in a guild (global ones and its own) and, given a channel, which of
-        them it has been shown this cycle: everything /trivia reads, in one round trip."""
+        """A film, the facts visible in a guild (global ones and its own, less those it hid) and, given a
+        channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip."""
         rows = await self.store.fetchall(
             "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.id AS fact_id, x.text, x.section, x.credit,"
-            " x.source, x.origin, x.guild_id, c.id AS shown FROM films f"
+            " x.source, x.origin, x.guild_id, c.id AS shown,"
+            " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler)"
+            " AS spoiler FROM films f"
             " LEFT JOIN facts x ON x.film_id = f.id AND (x.guild_id IS NULL OR x.guild_id = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = x.id)"
             " LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
             " WHERE f.id = ? ORDER BY x.id",
-            (guild_id, channel_id, film_id),
+            (guild_id, guild_id, guild_id, channel_id, film_id),
         )
         if not rows:
             return None
         film = _film(rows[0])
         facts = [
-            Fact(r["fact_id"], film.id, r["text"], r["section"], r["credit"], r["source"], r["origin"], r["guild_id"])
+            Fact(
+                r["fact_id"], film.id, r["text"], r["section"], r["credit"], r["source"], r["origin"], r["guild_id"],
+                bool(r["spoiler"]),
+            )
             for r in rows
             if r["fact_id"] is not None
         ]

@@ -28,6 +28,7 @@ class Fact:
     source: str | None
     origin: str
     guild_id: int | None
+    spoiler: bool = False  # in the guild it was read for (its own flag, or that guild's mark)
 
 
 @dataclass(frozen=True, slots=True)

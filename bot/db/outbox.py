@@ -15,15 +15,21 @@ from bot.db.store import Store
 REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
 REVIEW_UPDATE = "review_update"  # that post shows the decision and loses its buttons
 DECISION_DM = "decision_dm"  # the member hears the outcome
+REPORT_POST = "report_post"  # a report of a fact posted in the review channel, with its buttons
+REPORT_UPDATE = "report_update"  # that card shows the outcome (or a new reporter) and loses its buttons
+REPORT_DM = "report_dm"  # one reporter hears the outcome (a dismissal and its reason)
+REPORT_KINDS = (REPORT_POST, REPORT_UPDATE, REPORT_DM)
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     id: int
     kind: str
-    submission_id: int
+    submission_id: int | None
     channel_id: int | None
     attempts: int
+    report_id: int | None = None
+    member_id: int | None = None
 
 
 async def enqueue(
@@ -33,6 +39,22 @@ async def enqueue(
     await conn.execute(
         "INSERT INTO outbox (kind, submission_id, channel_id, created_at, due_at) VALUES (?, ?, ?, ?, ?)",
         (kind, submission_id, channel_id, to_epoch(now), to_epoch(now)),
+    )
+
+
+async def enqueue_report(
+    conn: aiosqlite.Connection,
+    kind: str,
+    report_id: int,
+    now: datetime,
+    *,
+    channel_id: int | None = None,
+    member_id: int | None = None,
+) -> None:
+    """A report's side effect, recorded like a submission's: inside the transaction of its change."""
+    await conn.execute(
+        "INSERT INTO outbox (kind, report_id, member_id, channel_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (kind, report_id, member_id, channel_id, to_epoch(now), to_epoch(now)),
     )
 
 
@@ -51,11 +73,11 @@ class OutboxRepository:
     async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Oldest first, so a submission's copy is posted before its decision updates it."""
         rows = await self.store.fetchall(
-            "SELECT id, kind, submission_id, channel_id, attempts FROM outbox"
+            "SELECT id, kind, submission_id, channel_id, attempts, report_id, member_id FROM outbox"
             " WHERE done_at IS NULL AND due_at <= ? ORDER BY id LIMIT ?",
             (to_epoch(now), limit),
         )
-        return [OutboxItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [OutboxItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def done(self, item: OutboxItem, now: datetime, outcome: str) -> None:
         await self.store.write(
@@ -69,6 +91,18 @@ class OutboxRepository:
             await conn.execute(
                 "UPDATE submissions SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
                 (channel_id, message_id, item.submission_id),
+            )
+            await conn.execute(
+                "UPDATE outbox SET done_at = ?, outcome = 'sent', attempts = attempts + 1"
+                " WHERE id = ? AND done_at IS NULL",
+                (to_epoch(now), item.id),
+            )
+
+    async def report_posted(self, item: OutboxItem, channel_id: int, message_id: int, now: datetime) -> None:
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                "UPDATE reports SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
+                (channel_id, message_id, item.report_id),
             )
             await conn.execute(
                 "UPDATE outbox SET done_at = ?, outcome = 'sent', attempts = attempts + 1"

@@ -141,6 +141,7 @@ async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, sta
         "trivia-submit",
         "trivia-review",
         "trivia-config",
+        "trivia-fact",
     }
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "maks"}))
     assert reply.embeds[0]["title"] == "Mask (1985)"

@@ -1,0 +1,1 @@
+"""Use-cases shared by cogs and the CLI."""
