@@ -1,0 +1,188 @@
+"""Moderation through the real discord.py client: a member reports a fact from its card, the report reaches
+the review channel and /trivia-review, a moderator hides it, the server never shows it again (the other
+server still does), and unhiding brings it back. Spoilers are shown behind spoiler markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn, Guild
+
+ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
+MODERATOR = MEMBER_PERMISSIONS | MANAGE_MESSAGES
+HIDDEN_TEXT = "Rob Lowe was nearly cast as Rocky Dennis."
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {c["label"]: c["custom_id"] for row in message["components"] for c in row["components"]}
+
+
+async def report(standin: DiscordStandIn, guild: Guild, card: Any, member: dict[str, Any], values: dict[str, str]):
+    press = standin.button(guild, buttons(card.message)["Report"], member=member, message=card.message)
+    form = await standin.interact(press)
+    assert form.type == 9, form
+    return await standin.interact(standin.modal_submit(guild, form, values, member=member))
+
+
+async def test_report_hide_in_one_server_only_then_unhide(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    review_channel = home.add_text_channel("review")
+    bot = await start_bot()
+    admin = standin.member(permissions=ADMIN, name="Admin")
+    moderator = standin.member(permissions=MODERATOR, name="Mod Mia")
+    fan, other_fan = standin.member(name="Fan"), standin.member(name="Other Fan")
+    await standin.interact(
+        standin.slash(home, "trivia-config review-channel", {"channel": ("channel", review_channel)}, member=admin)
+    )
+
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 2}, member=fan))
+    assert card.embeds[0]["description"].startswith(HIDDEN_TEXT)
+    assert set(buttons(card.message)) == {"Another fact", "Report"}
+
+    receipt = await report(standin, home, card, fan, {"What is wrong": "Wrong", "Details (optional)": "It was Stoltz"})
+    assert receipt.ephemeral and "Your report (#1) reached this server's moderators" in receipt.content
+    again = await report(standin, home, card, fan, {"What is wrong": "other"})
+    assert again.ephemeral and "already reported this fact (report #1)" in again.content
+    bad = await report(standin, home, card, other_fan, {"What is wrong": "boring"})
+    assert bad.ephemeral and "not a kind of problem" in bad.content
+    joined = await report(standin, home, card, other_fan, {"What is wrong": "duplicate"})
+    assert "report (#1)" in joined.content
+
+    await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{review_channel}/messages")
+    (review_card,) = standin.created_messages[review_channel]
+    assert review_card["embeds"][0]["title"] == "Report #1"
+    assert set(buttons(review_card)) == {"Hide here", "Edit", "Spoiler", "Dismiss"}
+    assert review_card["embeds"][0]["description"] == HIDDEN_TEXT
+
+    queue = await standin.interact(standin.slash(home, "trivia-review", member=moderator))
+    assert queue.ephemeral and queue.embeds[0]["title"] == "Report #1"
+    assert queue.embeds[0]["footer"]["text"] == "0 submissions and 1 report waiting"
+    reporters = {f["name"]: f["value"] for f in queue.embeds[0]["fields"]}["2 reporters"]
+    assert "**wrong** — It was Stoltz" in reporters and "**duplicate**" in reporters
+    assert (await standin.interact(standin.slash(away, "trivia-review", member=moderator))).content.startswith(
+        "Nothing is waiting"
+    )
+
+    hidden = await standin.interact(
+        standin.button(home, buttons(review_card)["Hide here"], member=moderator, message=review_card)
+    )
+    assert hidden.type == 7 and hidden.data["components"] == []
+    decision = {f["name"]: f["value"] for f in hidden.embeds[0]["fields"]}["Decision"]
+    assert decision.startswith("Hidden by Mod Mia")
+    twice = await standin.interact(
+        standin.button(home, buttons(review_card)["Hide here"], member=moderator, message=review_card)
+    )
+    assert twice.ephemeral and "already hidden by Mod Mia" in twice.content
+
+    # Home: the hidden fact is gone from picks and numbering; Away: untouched.
+    seen = []
+    for _ in range(7):
+        shown = await standin.interact(standin.slash(home, "trivia", {"film": "mask"}))  # a new member each time
+        assert shown.embeds, shown
+        seen.append(shown.embeds[0]["description"])
+        assert shown.embeds[0]["footer"]["text"].endswith("of 5")
+    assert not any(text.startswith(HIDDEN_TEXT) for text in seen)
+    out_of_range = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 6}))
+    assert out_of_range.ephemeral and "has 5 facts" in out_of_range.content
+    elsewhere = await standin.interact(standin.slash(away, "trivia", {"film": "mask", "number": 2}))
+    assert elsewhere.embeds[0]["description"].startswith(HIDDEN_TEXT)
+    assert elsewhere.embeds[0]["footer"]["text"].endswith("fact 2 of 6")
+
+    listed = await standin.interact(standin.slash(home, "trivia-fact list", {"film": "mask"}, member=moderator))
+    assert "**2.** [hidden] Rob Lowe" in listed.embeds[0]["description"]
+    assert "[hidden]" not in (
+        await standin.interact(standin.slash(away, "trivia-fact list", {"film": "mask"}, member=moderator))
+    ).embeds[0]["description"]
+
+    unhidden = await standin.interact(
+        standin.slash(home, "trivia-fact unhide", {"film": "mask", "number": 2}, member=moderator)
+    )
+    assert unhidden.ephemeral and "shown in this server again" in unhidden.content
+    back = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 2}))
+    assert back.embeds[0]["description"].startswith(HIDDEN_TEXT)
+
+    log = await standin.interact(standin.slash(home, "trivia-config log", member=admin))
+    text = log.embeds[0]["description"]
+    assert "Mod Mia: unhide fact" in text and "Mod Mia: hide fact" in text
+    away_log = await standin.interact(standin.slash(away, "trivia-config log", member=admin))
+    assert away_log.content == "Nothing in this server's moderation log yet."
+    # The review-channel card was updated by the outbox to show the decision, without buttons.
+    await standin.wait_for_request(
+        lambda r: r.method == "PATCH" and r.path.startswith(f"/channels/{review_channel}/messages/")
+        and r.body.get("components") == []
+    )  # fmt: skip
+    assert bot.moderation is not None
+
+
+async def test_dismiss_tells_every_reporter_by_dm(standin: DiscordStandIn, start_bot: BotFactory):
+    home = standin.add_guild("Home")
+    await start_bot()
+    moderator = standin.member(permissions=MODERATOR, name="Mod")
+    fan = standin.member(name="Fan")
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}, member=fan))
+    await report(standin, home, card, fan, {"What is wrong": "spoiler"})
+
+    queue = await standin.interact(standin.slash(home, "trivia-review", member=moderator))
+    message = standin.message(home, queue.data, ephemeral=True)
+    form = await standin.interact(standin.button(home, buttons(queue.data)["Dismiss"], member=moderator, message=message))
+    assert form.type == 9
+    dismissed = await standin.interact(
+        standin.modal_submit(
+            home, form, {"Reason (optional, sent to the reporters)": "It is in the trailer."}, member=moderator,
+            message=message,
+        )
+    )  # fmt: skip
+    assert dismissed.type == 7
+    await standin.wait_for_dm(fan["user"]["id"])
+    (dm,) = standin.dms_to(fan["user"]["id"])
+    assert "left the fact as it is" in dm["content"] and "Reason: It is in the trailer." in dm["content"]
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}))
+    assert "||" not in card.embeds[0]["description"]
+
+
+async def test_spoiler_mark_shows_the_fact_behind_spoiler_markup_here_only(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    await start_bot()
+    moderator = standin.member(permissions=MODERATOR, name="Mod")
+    marked = await standin.interact(
+        standin.slash(home, "trivia-fact spoiler", {"film": "mask", "number": 3}, member=moderator)
+    )
+    assert marked.ephemeral and "marked as a spoiler in this server" in marked.content
+
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 3}))
+    description = card.embeds[0]["description"]
+    assert description.startswith("⚠️ **Spoiler** (click to reveal)\n||")
+    assert description.split("||")[1]  # the text is there, covered
+    plain = await standin.interact(standin.slash(away, "trivia", {"film": "mask", "number": 3}))
+    assert "||" not in plain.embeds[0]["description"]
+
+    unmarked = await standin.interact(
+        standin.slash(home, "trivia-fact spoiler", {"film": "mask", "number": 3}, member=moderator)
+    )
+    assert "no longer marked as a spoiler" in unmarked.content
+
+
+async def test_crafted_and_foreign_ids_are_refused_and_change_nothing(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    bot = await start_bot()
+    moderator = standin.member(permissions=MODERATOR, name="Mod")
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}))
+    await report(standin, home, card, standin.member(name="Fan"), {"What is wrong": "wrong"})
+
+    too_big = await standin.interact(standin.button(home, "rep:hide:9999999999999999999", member=moderator))
+    assert too_big.ephemeral and "refers to no report" in too_big.content
+    foreign = await standin.interact(standin.button(away, "rep:hide:1", member=moderator))
+    assert foreign.ephemeral and "no report #1 in this server" in foreign.content
+    no_fact = await standin.interact(standin.button(home, "trivia:report:424242", member=moderator))
+    assert no_fact.ephemeral and "not in this server's catalog" in no_fact.content
+    huge = "x" * 5000
+    form = await standin.interact(standin.button(home, "trivia:report:1", member=moderator))
+    refused = await standin.interact(
+        standin.modal_submit(home, form, {"Details (optional)": huge}, member=standin.member(name="Spammer"))
+    )
+    assert refused.ephemeral and "keep it under 500" in refused.content
+    assert (await bot.moderation.get_report(1, int(home.id))).status == "open"
+    assert len((await bot.moderation.get_report(1, int(home.id))).reasons) == 1
