@@ -41,11 +41,14 @@ async def test_report_hide_in_one_server_only_then_unhide(standin: DiscordStandI
     assert set(buttons(card.message)) == {"Another fact", "Report"}
 
     receipt = await report(standin, home, card, fan, {"What is wrong": "Wrong", "Details (optional)": "It was Stoltz"})
-    assert receipt.ephemeral and "Your report (#1) reached this server's moderators" in receipt.content
+    assert receipt.ephemeral
+    assert "Your report (#1) reached this server's moderators" in receipt.content
     again = await report(standin, home, card, fan, {"What is wrong": "other"})
-    assert again.ephemeral and "already reported this fact (report #1)" in again.content
+    assert again.ephemeral
+    assert "already reported this fact (report #1)" in again.content
     bad = await report(standin, home, card, other_fan, {"What is wrong": "boring"})
-    assert bad.ephemeral and "not a kind of problem" in bad.content
+    assert bad.ephemeral
+    assert "not a kind of problem" in bad.content
     joined = await report(standin, home, card, other_fan, {"What is wrong": "duplicate"})
     assert "report (#1)" in joined.content
 
@@ -56,10 +59,12 @@ async def test_report_hide_in_one_server_only_then_unhide(standin: DiscordStandI
     assert review_card["embeds"][0]["description"] == HIDDEN_TEXT
 
     queue = await standin.interact(standin.slash(home, "trivia-review", member=moderator))
-    assert queue.ephemeral and queue.embeds[0]["title"] == "Report #1"
+    assert queue.ephemeral
+    assert queue.embeds[0]["title"] == "Report #1"
     assert queue.embeds[0]["footer"]["text"] == "0 submissions and 1 report waiting"
     reporters = {f["name"]: f["value"] for f in queue.embeds[0]["fields"]}["2 reporters"]
-    assert "**wrong** — It was Stoltz" in reporters and "**duplicate**" in reporters
+    assert "**wrong** — It was Stoltz" in reporters
+    assert "**duplicate**" in reporters
     assert (await standin.interact(standin.slash(away, "trivia-review", member=moderator))).content.startswith(
         "Nothing is waiting"
     )
@@ -67,13 +72,15 @@ async def test_report_hide_in_one_server_only_then_unhide(standin: DiscordStandI
     hidden = await standin.interact(
         standin.button(home, buttons(review_card)["Hide here"], member=moderator, message=review_card)
     )
-    assert hidden.type == 7 and hidden.data["components"] == []
+    assert hidden.type == 7
+    assert hidden.data["components"] == []
     decision = {f["name"]: f["value"] for f in hidden.embeds[0]["fields"]}["Decision"]
     assert decision.startswith("Hidden by Mod Mia")
     twice = await standin.interact(
         standin.button(home, buttons(review_card)["Hide here"], member=moderator, message=review_card)
     )
-    assert twice.ephemeral and "already hidden by Mod Mia" in twice.content
+    assert twice.ephemeral
+    assert "already hidden by Mod Mia" in twice.content
 
     # Home: the hidden fact is gone from picks and numbering; Away: untouched.
     seen = []
@@ -84,27 +91,33 @@ async def test_report_hide_in_one_server_only_then_unhide(standin: DiscordStandI
         assert shown.embeds[0]["footer"]["text"].endswith("of 5")
     assert not any(text.startswith(HIDDEN_TEXT) for text in seen)
     out_of_range = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 6}))
-    assert out_of_range.ephemeral and "has 5 facts" in out_of_range.content
+    assert out_of_range.ephemeral
+    assert "has 5 facts" in out_of_range.content
     elsewhere = await standin.interact(standin.slash(away, "trivia", {"film": "mask", "number": 2}))
     assert elsewhere.embeds[0]["description"].startswith(HIDDEN_TEXT)
     assert elsewhere.embeds[0]["footer"]["text"].endswith("fact 2 of 6")
 
     listed = await standin.interact(standin.slash(home, "trivia-fact list", {"film": "mask"}, member=moderator))
     assert "**2.** [hidden] Rob Lowe" in listed.embeds[0]["description"]
-    assert "[hidden]" not in (
-        await standin.interact(standin.slash(away, "trivia-fact list", {"film": "mask"}, member=moderator))
-    ).embeds[0]["description"]
+    assert (
+        "[hidden]"
+        not in (
+            await standin.interact(standin.slash(away, "trivia-fact list", {"film": "mask"}, member=moderator))
+        ).embeds[0]["description"]
+    )
 
     unhidden = await standin.interact(
         standin.slash(home, "trivia-fact unhide", {"film": "mask", "number": 2}, member=moderator)
     )
-    assert unhidden.ephemeral and "shown in this server again" in unhidden.content
+    assert unhidden.ephemeral
+    assert "shown in this server again" in unhidden.content
     back = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 2}))
     assert back.embeds[0]["description"].startswith(HIDDEN_TEXT)
 
     log = await standin.interact(standin.slash(home, "trivia-config log", member=admin))
     text = log.embeds[0]["description"]
-    assert "Mod Mia: unhide fact" in text and "Mod Mia: hide fact" in text
+    assert "Mod Mia: unhide fact" in text
+    assert "Mod Mia: hide fact" in text
     away_log = await standin.interact(standin.slash(away, "trivia-config log", member=admin))
     assert away_log.content == "Nothing in this server's moderation log yet."
     # The review-channel card was updated by the outbox to show the decision, without buttons.
@@ -125,7 +138,9 @@ async def test_dismiss_tells_every_reporter_by_dm(standin: DiscordStandIn, start
 
     queue = await standin.interact(standin.slash(home, "trivia-review", member=moderator))
     message = standin.message(home, queue.data, ephemeral=True)
-    form = await standin.interact(standin.button(home, buttons(queue.data)["Dismiss"], member=moderator, message=message))
+    form = await standin.interact(
+        standin.button(home, buttons(queue.data)["Dismiss"], member=moderator, message=message)
+    )
     assert form.type == 9
     dismissed = await standin.interact(
         standin.modal_submit(
@@ -136,7 +151,8 @@ async def test_dismiss_tells_every_reporter_by_dm(standin: DiscordStandIn, start
     assert dismissed.type == 7
     await standin.wait_for_dm(fan["user"]["id"])
     (dm,) = standin.dms_to(fan["user"]["id"])
-    assert "left the fact as it is" in dm["content"] and "Reason: It is in the trailer." in dm["content"]
+    assert "left the fact as it is" in dm["content"]
+    assert "Reason: It is in the trailer." in dm["content"]
     card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}))
     assert "||" not in card.embeds[0]["description"]
 
@@ -150,7 +166,8 @@ async def test_spoiler_mark_shows_the_fact_behind_spoiler_markup_here_only(
     marked = await standin.interact(
         standin.slash(home, "trivia-fact spoiler", {"film": "mask", "number": 3}, member=moderator)
     )
-    assert marked.ephemeral and "marked as a spoiler in this server" in marked.content
+    assert marked.ephemeral
+    assert "marked as a spoiler in this server" in marked.content
 
     card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 3}))
     description = card.embeds[0]["description"]
@@ -173,16 +190,20 @@ async def test_crafted_and_foreign_ids_are_refused_and_change_nothing(standin: D
     await report(standin, home, card, standin.member(name="Fan"), {"What is wrong": "wrong"})
 
     too_big = await standin.interact(standin.button(home, "rep:hide:9999999999999999999", member=moderator))
-    assert too_big.ephemeral and "refers to no report" in too_big.content
+    assert too_big.ephemeral
+    assert "refers to no report" in too_big.content
     foreign = await standin.interact(standin.button(away, "rep:hide:1", member=moderator))
-    assert foreign.ephemeral and "no report #1 in this server" in foreign.content
+    assert foreign.ephemeral
+    assert "no report #1 in this server" in foreign.content
     no_fact = await standin.interact(standin.button(home, "trivia:report:424242", member=moderator))
-    assert no_fact.ephemeral and "not in this server's catalog" in no_fact.content
+    assert no_fact.ephemeral
+    assert "not in this server's catalog" in no_fact.content
     huge = "x" * 5000
     form = await standin.interact(standin.button(home, "trivia:report:1", member=moderator))
     refused = await standin.interact(
         standin.modal_submit(home, form, {"Details (optional)": huge}, member=standin.member(name="Spammer"))
     )
-    assert refused.ephemeral and "keep it under 500" in refused.content
+    assert refused.ephemeral
+    assert "keep it under 500" in refused.content
     assert (await bot.moderation.get_report(1, int(home.id))).status == "open"
     assert len((await bot.moderation.get_report(1, int(home.id))).reasons) == 1
