@@ -589,6 +589,10 @@ class DiscordStandIn:
                 channel = guild.channel(value[1])
                 resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
                 opts.append({"name": key, "type": 7, "value": value[1]})
+            elif isinstance(value, tuple) and value[0] == "user":
+                user = {"id": value[1], "username": "someone", "discriminator": "0", "global_name": None, "avatar": None}
+                resolved.setdefault("users", {})[value[1]] = user
+                opts.append({"name": key, "type": 6, "value": value[1]})
             elif isinstance(value, tuple) and value[0] == "role":
                 role = next(r for r in guild.roles if r["id"] == value[1])
                 resolved.setdefault("roles", {})[value[1]] = role

@@ -26,6 +26,8 @@ class World:
     away: Guild
     submission_id: int
     schedule_channel: str
+    report_id: int
+    fact_id: int
 
 
 async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
@@ -38,7 +40,12 @@ async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
     channel = home.channels[0]["id"]
     await bot.daily.set(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
                         admin_id=1)  # fmt: skip
-    return World(standin, bot, home, away, submission.id, channel)
+    fact_id = (await bot.trivia.pick_for_query("mask", guild_id=int(home.id), channel_id=1, number=1)).card.fact_id
+    report_id, _ = await bot.moderation.report(
+        guild_id=int(home.id), fact_id=fact_id, member_id=2, member_name="Reporter", kind="wrong", details=""
+    )
+    await bot.submissions.repo.block(guild_id=int(home.id), member_id=3, blocked_by=1, now=bot.clock())
+    return World(standin, bot, home, away, submission.id, channel, report_id, fact_id)
 
 
 Action = Callable[[World, Guild, dict[str, Any]], Awaitable[Callback]]
@@ -85,10 +92,41 @@ async def config_role(w: World, where: Guild, member: dict[str, Any]) -> Callbac
     return await w.standin.interact(w.standin.slash(where, "trivia-config reviewer-role", options, member=member))
 
 
+async def report_button(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.button(where, f"trivia:report:{w.fact_id}", member=member))
+
+
+def report_action(action: str) -> Action:
+    async def press(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        return await w.standin.interact(w.standin.button(where, f"rep:{action}:{w.report_id}", member=member))
+
+    return press
+
+
+def fact_command(sub: str) -> Action:
+    async def run(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        options: dict[str, Any] = {"film": "mask"} if sub == "list" else {"film": "mask", "number": 1}
+        return await w.standin.interact(w.standin.slash(where, f"trivia-fact {sub}", options, member=member))
+
+    return run
+
+
+async def config_log(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-config log", member=member))
+
+
+async def config_unblock(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    options = {"member": ("user", "3")}
+    return await w.standin.interact(w.standin.slash(where, "trivia-config unblock", options, member=member))
+
+
 ALLOWED, REFUSED = True, False
 MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
 NOT_HERE = "There is no submission #1 in this server."
+NO_REPORT_HERE = "There is no report #1 in this server."
+GLOBAL_FACT = "from the global catalog"
+NOT_BLOCKED = "not blocked from submitting here"
 
 # (action, where, role, allowed, what a refusal says)
 TABLE: list[tuple[str, Action, str, str, bool, str]] = [
@@ -124,6 +162,45 @@ TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("/trivia-config reviewer-role", config_role, "home", "member", REFUSED, MANAGE_SERVER),
     ("/trivia-config reviewer-role", config_role, "home", "reviewer", REFUSED, MANAGE_SERVER),
     ("/trivia-config reviewer-role", config_role, "home", "admin", ALLOWED, ""),
+    ("report", report_button, "home", "member", ALLOWED, ""),
+    ("report", report_button, "away", "member", ALLOWED, ""),
+    *[
+        row
+        for action in ("hide", "edit", "spoiler", "dismiss")
+        for row in (
+            (f"report {action}", report_action(action), "home", "member", REFUSED, ONLY_REVIEWERS),
+            (f"report {action}", report_action(action), "away", "reviewer", REFUSED, NO_REPORT_HERE),
+            (f"report {action}", report_action(action), "away", "admin", REFUSED, NO_REPORT_HERE),
+        )
+    ],
+    ("report hide", report_action("hide"), "home", "reviewer", ALLOWED, ""),
+    ("report spoiler", report_action("spoiler"), "home", "admin", ALLOWED, ""),
+    ("report dismiss", report_action("dismiss"), "home", "reviewer", ALLOWED, ""),
+    ("report edit", report_action("edit"), "home", "admin", REFUSED, GLOBAL_FACT),
+    *[
+        row
+        for sub in ("list", "hide", "unhide", "edit", "delete", "spoiler")
+        for row in (
+            (f"/trivia-fact {sub}", fact_command(sub), "home", "member", REFUSED, ONLY_REVIEWERS),
+            (f"/trivia-fact {sub}", fact_command(sub), "away", "member", REFUSED, ONLY_REVIEWERS),
+        )
+    ],
+    ("/trivia-fact list", fact_command("list"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact list", fact_command("list"), "away", "reviewer", ALLOWED, ""),
+    ("/trivia-fact hide", fact_command("hide"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact hide", fact_command("hide"), "away", "admin", ALLOWED, ""),
+    ("/trivia-fact spoiler", fact_command("spoiler"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact unhide", fact_command("unhide"), "home", "reviewer", REFUSED, "not hidden in this server"),
+    ("/trivia-fact edit", fact_command("edit"), "home", "admin", REFUSED, GLOBAL_FACT),
+    ("/trivia-fact delete", fact_command("delete"), "home", "admin", REFUSED, GLOBAL_FACT),
+    ("/trivia-config log", config_log, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config log", config_log, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config log", config_log, "home", "admin", ALLOWED, ""),
+    ("/trivia-config log", config_log, "away", "admin", ALLOWED, ""),
+    ("/trivia-config unblock", config_unblock, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config unblock", config_unblock, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config unblock", config_unblock, "home", "admin", ALLOWED, ""),
+    ("/trivia-config unblock", config_unblock, "away", "admin", REFUSED, NOT_BLOCKED),
 ]
 
 
@@ -139,6 +216,7 @@ async def test_permission_table(
     world = await build(standin, start_bot)
     before = await world.bot.submissions.repo.get(world.submission_id)
     schedules_before = await world.bot.daily.list(int(world.home.id))
+    moderation_before = await moderation_state(world)
     guild = world.home if where == "home" else world.away
     reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
 
@@ -151,6 +229,16 @@ async def test_permission_table(
         # A refusal changes nothing: the submission and the home server's schedules are as they were.
         assert await world.bot.submissions.repo.get(world.submission_id) == before
         assert await world.bot.daily.list(int(world.home.id)) == schedules_before
+        # ...nor any report, hidden fact, spoiler mark, block or log entry, in either server.
+        assert await moderation_state(world) == moderation_before
+
+
+async def moderation_state(world: World) -> list[Any]:
+    store = world.bot.store
+    return [
+        [tuple(r) for r in await store.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")]  # noqa: S608 - fixed names
+        for table in ("reports", "report_reasons", "hidden_facts", "spoiler_marks", "audit_log", "blocked_submitters")
+    ] + [[tuple(r) for r in await store.fetchall("SELECT id, text, spoiler FROM facts ORDER BY id")]]
 
 
 async def test_the_away_servers_list_never_shows_the_home_servers_schedules(
