@@ -108,6 +108,7 @@ class SubmissionService:
         text: str,
         source: str | None,
         year: str | None = None,
+        spoiler: bool = False,
     ) -> tuple[Submission, int]:
         """Stores the submission, or refuses it storing nothing. Returns it and how many wait before it."""
         clean = clean_submission(text, source)
@@ -121,6 +122,7 @@ class SubmissionService:
             proposed_year=proposed_year,
             text=clean.text,
             source=clean.source,
+            spoiler=spoiler,
         )
         rules = partial(
             check_submission, text=clean.text, max_pending=self.max_pending, cooldown_seconds=self.cooldown_seconds
@@ -186,7 +188,11 @@ class SubmissionService:
         if submission is None or submission.guild_id != guild_id:
             raise NoSuchSubmission(submission_id)
         await self.repo.block(
-            guild_id=guild_id, member_id=submission.member_id, blocked_by=reviewer.id, now=self.clock()
+            guild_id=guild_id,
+            member_id=submission.member_id,
+            blocked_by=reviewer.id,
+            now=self.clock(),
+            blocked_by_name=reviewer.name,
         )
         rejected = []
         for pending_id in await self.repo.pending_of_member(guild_id, submission.member_id):

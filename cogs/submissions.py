@@ -25,6 +25,7 @@ from bot.faults import failpoint
 from bot.services.moderation import describe_entry
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
+from bot.trivia.moderation import parse_yes_no
 from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, FIELD_LIMIT, SOURCE_SHOWN, TOTAL_LIMIT, clip, safe, static_view
@@ -180,6 +181,16 @@ def submit_form(target: Target) -> discord.ui.Modal:
             required=False,
             max_length=MAX_SOURCE,
             placeholder="A link, a book, an interview",
+        )
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Spoiler? (yes or no)",
+            custom_id="spoiler",
+            required=False,
+            default="no",
+            max_length=5,
+            placeholder="yes: it gives away the plot, and is shown covered",
         )
     )
     if target.proposed:
@@ -427,6 +438,7 @@ class Submissions(commands.Cog):
             text=values.get("fact", ""),
             source=values.get("source") or None,
             year=values.get("year"),
+            spoiler=parse_yes_no(values.get("spoiler"), "Spoiler"),
         )
         queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
         await interaction.response.send_message(

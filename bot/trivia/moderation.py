@@ -28,3 +28,13 @@ def clean_details(text: str | None, *, limit: int = MAX_DETAILS) -> str:
     if len(body) > limit:
         raise ReportRefused(f"That text is {len(body)} characters; please keep it under {limit}.")
     return body
+
+
+def parse_yes_no(text: str | None, what: str) -> bool:
+    """A form's yes/no field (Discord forms have no tick box): empty is no."""
+    answer = _INVISIBLE.sub("", text or "").strip().lower()
+    if answer in ("", "no", "n", "false"):
+        return False
+    if answer in ("yes", "y", "true"):
+        return True
+    raise ReportRefused(f"{what}: please answer yes or no, not “{answer[:20]}”.")

@@ -236,7 +236,7 @@ async def test_permission_table(
 async def moderation_state(world: World) -> list[Any]:
     store = world.bot.store
     return [
-        [tuple(r) for r in await store.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")]  # noqa: S608 - fixed names
+        [tuple(r) for r in await store.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")]
         for table in ("reports", "report_reasons", "hidden_facts", "spoiler_marks", "audit_log", "blocked_submitters")
     ] + [[tuple(r) for r in await store.fetchall("SELECT id, text, spoiler FROM facts ORDER BY id")]]
 

@@ -68,6 +68,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_guild ON audit_log (guild_id, id);
 
 ALTER TABLE daily_schedules ADD COLUMN spoilers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE submissions ADD COLUMN spoiler INTEGER NOT NULL DEFAULT 0;  -- the member ticked "spoiler"
 
 CREATE TABLE outbox_new (
     id            INTEGER PRIMARY KEY,
