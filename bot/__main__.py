@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=("pending", "approved", "rejected"))
     p.add_argument("--guild", type=int, help="only this server's")
 
+    p = command("audit", "the moderation log (newest first): who changed which fact, when, before and after")
+    p.add_argument("--guild", type=int, help="only this server's entries (default: all)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
+
     p = command("backup", "copy the database safely, even while the bot runs")
     p.add_argument("file", type=Path, metavar="FILE", help="the copy to write; a folder gets a dated file name")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -178,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "trivia": _trivia,
             "stats": _stats,
             "submissions": _submissions,
+            "audit": _audit,
         }
         return asyncio.run(_with_store(database, handlers[args.command], args))
     except CliError as error:
@@ -307,6 +312,20 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {output}: {error.strerror}") from None
     facts = sum(len(f.facts) for f in films)
     print(f"wrote {plural(len(films), 'film')}, {plural(facts, 'fact')} to {output}")
+    return 0
+
+
+async def _audit(store: Store, args: argparse.Namespace) -> int:
+    from bot.db.moderation import ModerationRepository
+    from bot.services.moderation import describe_entry
+
+    entries = await ModerationRepository(store).audit_entries(
+        args.guild, all_guilds=args.guild is None, limit=max(1, args.limit)
+    )
+    for entry in entries:
+        where = "global" if entry.guild_id is None else f"guild {entry.guild_id}"
+        print(f"{where}  {describe_entry(entry)}")
+    print(plural(len(entries), "entry", "entries"))
     return 0
 
 

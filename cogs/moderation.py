@@ -172,6 +172,42 @@ class DeleteFactButton(
             await report_interaction_error(interaction, error)
 
 
+class RevertEditButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"audit:revert:(?P<id>[0-9]{1,19})",
+):
+    """Undo an edit from the history: the text it replaced comes back (itself a logged edit)."""
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="Revert", style=discord.ButtonStyle.secondary, custom_id=f"audit:revert:{entry_id}")
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RevertEditButton:
+        return cls(int(match["id"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            if interaction.guild_id is None:
+                raise TriviaError("That only works in a server.")
+            check_row_id(self.entry_id, "log entry")
+            fact = await bot_of(interaction).moderation.revert_edit(
+                interaction.guild_id, self.entry_id, reviewer_from(interaction)
+            )
+            await interaction.response.send_message(
+                f"Reverted: the fact about **{safe(fact.film_label)}** has its earlier text again.", ephemeral=True
+            )
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+
 async def show_outcome(interaction: discord.Interaction, report: Report, note: str) -> None:
     """The card pressed shows who decided and loses its buttons; the review-channel copy and the
     reporters' DMs were recorded in the outbox with the decision."""
@@ -232,7 +268,7 @@ class Moderation(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ReportActionButton, DeleteFactButton)
+        self.bot.add_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton)
         router: Any = self.bot.get_cog("Submissions")
         router.form_routes.extend(
             [
@@ -244,7 +280,7 @@ class Moderation(commands.Cog):
         )
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ReportActionButton, DeleteFactButton)
+        self.bot.remove_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton)
         router: Any = self.bot.get_cog("Submissions")
         if router is not None:
             router.form_routes[:] = [(p, h) for p, h in router.form_routes if getattr(h, "__self__", None) is not self]
@@ -397,14 +433,17 @@ class Moderation(commands.Cog):
         self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
     ) -> None:
         assert interaction.guild_id is not None
-        fact = await self.bot.moderation.edit(
+        fact, entry = await self.bot.moderation.edit(
             interaction.guild_id,
             check_row_id(int(match["id"]), "fact"),
             reviewer_from(interaction),
             values.get("fact", ""),
         )
         await interaction.response.send_message(
-            f"Fact about **{safe(fact.film_label)}** edited. The old text is in `/trivia-config log`.", ephemeral=True
+            f"Fact about **{safe(fact.film_label)}** edited (log entry #{entry}). The old text is in "
+            "`/trivia-config log`; **Revert** puts it back.",
+            view=static_view(RevertEditButton(entry)),
+            ephemeral=True,
         )
 
     # --- the outbox: a report's card and the reporters' DMs ---------------------------------------------------

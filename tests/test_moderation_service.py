@@ -163,3 +163,22 @@ async def test_own_fact_edit_revert_delete_and_the_other_server_cannot_touch_it(
     assert actions[:3] == ["delete", "edit", "edit"]
     assert "approve submission" in actions
     assert await mod.log(AWAY) == []
+
+
+async def test_cli_audit_shows_every_server_or_one(world, store: Store, tmp_path):
+    from tests.test_cli import cli
+
+    mod, _ = world
+    ids = await facts_of(mod)
+    await mod.hide(HOME, ids[0], MOD)
+    await mod.set_spoiler(AWAY, ids[1], OTHER_MOD, True)
+    everything = cli(tmp_path, "audit", env={"DATABASE_PATH": str(store.path)})
+    assert everything.returncode == 0, everything.stderr
+    lines = everything.stdout.splitlines()
+    assert lines[0].startswith(f"guild {AWAY}  #2 ")
+    assert "Other Mod: spoiler fact 2: {'spoiler': False} → {'spoiler': True}" in lines[0]
+    assert lines[1].startswith(f"guild {HOME}  #1 ")
+    assert lines[-1] == "2 entries"
+    one = cli(tmp_path, "audit", "--guild", str(HOME), env={"DATABASE_PATH": str(store.path)})
+    assert one.stdout.splitlines()[-1] == "1 entry"
+    assert "Mod: hide fact 1" in one.stdout

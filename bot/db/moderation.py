@@ -122,9 +122,10 @@ async def audit(
     target_id: int | None = None,
     before: Any = None,
     after: Any = None,
-) -> None:
-    """Called inside the transaction of the change it records: the record exists exactly when the change does."""
-    await conn.execute(
+) -> int:
+    """Called inside the transaction of the change it records: the record exists exactly when the change does.
+    Returns the entry's id."""
+    cursor = await conn.execute(
         "INSERT INTO audit_log (guild_id, actor_id, actor_name, action, fact_id, target_id, before, after, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -139,6 +140,7 @@ async def audit(
             to_epoch(now),
         ),
     )
+    return int(cursor.lastrowid or 0)
 
 
 class ModerationRepository:
@@ -371,8 +373,9 @@ class ModerationRepository:
 
     async def edit(
         self, fact_id: int, guild_id: int, text: str, actor: Actor, now: datetime, *, report_id: int | None = None
-    ) -> ModFact:
-        """Only a server's own facts change in place; the old text goes to the log, so it can be reverted."""
+    ) -> tuple[ModFact, int]:
+        """Only a server's own facts change in place; the old text goes to the log (the entry id is returned),
+        so it can be reverted."""
         async with self.store.transaction() as conn:
             fact = await self._require(conn, fact_id, guild_id)
             if not fact.owned_by(guild_id):
@@ -394,9 +397,9 @@ class ModerationRepository:
             await conn.execute(
                 "UPDATE facts SET text = ?, content_hash = ? WHERE id = ?", (text, content_hash, fact_id)
             )
-            await audit(conn, guild_id=guild_id, actor=actor, action="edit", now=now, fact_id=fact_id,
-                        target_id=report_id, before={"text": fact.text}, after={"text": text})  # fmt: skip
-        return fact
+            entry = await audit(conn, guild_id=guild_id, actor=actor, action="edit", now=now, fact_id=fact_id,
+                                target_id=report_id, before={"text": fact.text}, after={"text": text})  # fmt: skip
+        return fact, entry
 
     async def delete(self, fact_id: int, guild_id: int, actor: Actor, now: datetime) -> ModFact:
         async with self.store.transaction() as conn:

@@ -206,7 +206,8 @@ class ModerationService:
             )
         return fact
 
-    async def edit(self, guild_id: int, fact_id: int, reviewer: Reviewer, text: str) -> ModFact:
+    async def edit(self, guild_id: int, fact_id: int, reviewer: Reviewer, text: str) -> tuple[ModFact, int]:
+        """Returns the fact as it was and the log entry of the edit (for its Revert button)."""
         await self.editable(guild_id, fact_id, reviewer)
         clean = clean_submission(text, None).text
         return await self.repo.edit(fact_id, guild_id, clean, actor_of(reviewer), self.clock())
@@ -229,9 +230,10 @@ class ModerationService:
         """An edit is undone by editing back to the text it replaced (itself a logged edit)."""
         await self.require_reviewer(guild_id, reviewer)
         entry = await self.repo.audit_entry(entry_id, guild_id)
-        if entry is None or entry.action != "edit" or entry.fact_id is None:
+        if entry is None or entry.action != "edit" or entry.fact_id is None or not entry.before:
             raise ModerationRefused(f"Entry #{entry_id} of this server's log is not an edit.")
-        return await self.repo.edit(entry.fact_id, guild_id, entry.before["text"], actor_of(reviewer), self.clock())
+        fact, _ = await self.repo.edit(entry.fact_id, guild_id, entry.before["text"], actor_of(reviewer), self.clock())
+        return fact
 
 
 def describe_entry(entry: AuditEntry) -> str:

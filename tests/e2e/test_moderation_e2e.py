@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.submission_service import Reviewer
 from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, DiscordStandIn, Guild
 
@@ -207,3 +208,58 @@ async def test_crafted_and_foreign_ids_are_refused_and_change_nothing(standin: D
     assert "keep it under 500" in refused.content
     assert (await bot.moderation.get_report(1, int(home.id))).status == "open"
     assert len((await bot.moderation.get_report(1, int(home.id))).reasons) == 1
+
+
+OWN = "The fairground was built in Azusa and taken down again after four nights of shooting."
+
+
+async def test_own_fact_edit_revert_and_delete_with_confirmation(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    bot = await start_bot()
+    moderator = standin.member(permissions=MODERATOR, name="Mod")
+    target = await bot.submissions.target("mask")
+    submission, _ = await bot.submissions.submit(
+        guild_id=int(home.id), member_id=1, member_name="Fan", target=target, text=OWN, source=None
+    )
+    reviewer = Reviewer(9, "Mod", manage_messages=True, role_ids=frozenset())
+    approved = await bot.submissions.approve(submission.id, int(home.id), reviewer)
+
+    form = await standin.interact(
+        standin.slash(home, "trivia-fact edit", {"film": "mask", "number": 7}, member=moderator)
+    )
+    assert form.type == 9
+    assert form.data["components"][0]["components"][0]["value"] == OWN
+    edited = await standin.interact(standin.modal_submit(home, form, {"The fact": OWN + " Really."}, member=moderator))
+    assert "edited (log entry #" in edited.content
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 7}))
+    assert card.embeds[0]["description"].startswith(OWN + " Really.")
+
+    revert_id = edited.custom_ids[0]
+    foreign = await standin.interact(standin.button(away, revert_id, member=moderator))
+    assert foreign.ephemeral
+    assert "not an edit" in foreign.content
+    reverted = await standin.interact(standin.button(home, revert_id, member=moderator))
+    assert reverted.content.startswith("Reverted")
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 7}))
+    assert card.embeds[0]["description"].startswith(OWN + "\n\n")
+
+    ask = await standin.interact(
+        standin.slash(home, "trivia-fact delete", {"film": "mask", "number": 7}, member=moderator)
+    )
+    assert ask.ephemeral
+    assert ask.custom_ids == [f"fact:delete:{approved.fact_id}"]
+    still = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 7}))
+    assert still.embeds  # nothing is deleted before the confirmation
+    message = standin.message(home, ask.data, ephemeral=True)
+    gone = await standin.interact(standin.button(home, ask.custom_ids[0], member=moderator, message=message))
+    assert gone.type == 7
+    assert "Deleted the fact" in gone.content
+    again = await standin.interact(standin.button(home, ask.custom_ids[0], member=moderator, message=message))
+    assert again.ephemeral
+    assert "not in this server's catalog" in again.content
+    after = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 7}))
+    assert "from 1 to 6" in after.content
+    log = await standin.interact(standin.slash(home, "trivia-config log", member=standin.member(permissions=ADMIN)))
+    text = log.embeds[0]["description"]
+    for action in ("delete fact", "edit fact", "approve submission"):
+        assert action in text
