@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from bot.db.moderation import Actor
 from bot.db.outbox import DECISION_DM, REPORT_DM, REPORT_KINDS, REVIEW_POST, REVIEW_UPDATE, OutboxItem
 from bot.db.submissions import Submission
 from bot.faults import failpoint
-from bot.services.moderation import describe_entry
+from bot.services.moderation import DISCORD_IMPORT_BYTES, describe_entry
 from bot.submission_service import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.moderation import parse_yes_no
@@ -385,6 +386,41 @@ class Submissions(commands.Cog):
             f"{member.mention} can submit facts here again.",
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @config.command(name="import", description="Import a page, JSON or CSV file as this server's own facts")
+    @app_commands.describe(file="A Making Of page (.txt), or JSON or CSV in the export format; up to 2 MiB")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        assert interaction.guild_id is not None
+        limit = DISCORD_IMPORT_BYTES
+        if file.size > limit:
+            raise TriviaError(
+                f"**{safe(file.filename)}** is {file.size // 1024} KiB; the limit here is {limit // 2**20} MiB. "
+                "Split it, or import it on the host with `python -m bot import`."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)  # downloading may take a moment
+        raw = await file.read()
+        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        summary = await self.bot.moderation.import_file(interaction.guild_id, admin, file.filename, raw)
+        await interaction.followup.send(
+            f"Imported **{safe(file.filename)}** as this server's facts: {summary.describe()}.", ephemeral=True
+        )
+
+    @config.command(name="export", description="This server's own facts as a JSON file (the import format)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        text, count = await self.bot.moderation.export_json(interaction.guild_id)
+        if count == 0:
+            await interaction.response.send_message(
+                "This server has no facts of its own yet (approved submissions and imports).", ephemeral=True
+            )
+            return
+        data = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"trivia-facts-{interaction.guild_id}.json")
+        noun = "fact" if count == 1 else "facts"
+        await interaction.response.send_message(
+            f"This server's own {count} {noun}. `/trivia-config import` reads the file back.", file=data, ephemeral=True
         )
 
     @config.command(name="log", description="This server's moderation log: who changed what, and when")

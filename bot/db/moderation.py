@@ -14,10 +14,11 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
+from bot.db.models import ImportSummary
 from bot.db.outbox import REPORT_DM, REPORT_POST, REPORT_UPDATE, enqueue_report
 from bot.db.store import Store
 from bot.trivia.errors import TriviaError
-from bot.trivia.records import fact_hash_for
+from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
 from bot.trivia.titles import normalise_title
 
 REPORT_KINDS = ("wrong", "spoiler", "offensive", "duplicate", "other")
@@ -423,6 +424,73 @@ class ModerationRepository:
                 raise ModerationRefused("That member is not blocked from submitting here.")
             await audit(conn, guild_id=guild_id, actor=actor, action="unblock", now=now, target_id=member_id,
                         before={"blocked": True}, after={"blocked": False})  # fmt: skip
+
+    # --- a server's own facts in and out ----------------------------------------------------------------------
+
+    async def import_guild(
+        self, guild_id: int, films: list[FilmRecord], actor: Actor, source: str, now: datetime
+    ) -> ImportSummary:
+        """Facts of this server only, in one transaction (nothing half-imported). A fact the server can
+        already see (its own, or a global one) is skipped, so a re-import never duplicates."""
+        films_added = films_existing = added = skipped = 0
+        async with self.store.transaction() as conn:
+            for film in films:
+                norm = normalise_title(film.title)
+                cursor = await conn.execute(
+                    "INSERT INTO films (title, norm_title, year, genre, cast_summary) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (film.title, norm, film.year, film.genre, film.cast),
+                )
+                if cursor.rowcount == 1:
+                    films_added += 1
+                else:
+                    films_existing += 1
+                (film_id,) = (
+                    await _rows(
+                        conn,
+                        "SELECT id FROM films WHERE norm_title = ? AND ifnull(year, 0) = ?",
+                        (norm, film.year or 0),
+                    )
+                )[0]
+                for alias in film.aliases:
+                    if normalise_title(alias):
+                        await conn.execute(
+                            "INSERT INTO film_aliases (film_id, alias, norm_alias) VALUES (?, ?, ?)"
+                            " ON CONFLICT DO NOTHING",
+                            (film_id, alias, normalise_title(alias)),
+                        )
+                for fact in film.facts:
+                    content_hash = fact_hash_for(norm, film.year, fact.text)
+                    seen = await _rows(
+                        conn,
+                        "SELECT 1 FROM facts WHERE content_hash = ? AND (guild_id IS NULL OR guild_id = ?) LIMIT 1",
+                        (content_hash, guild_id),
+                    )
+                    if seen:
+                        skipped += 1
+                        continue
+                    await conn.execute(
+                        "INSERT INTO facts (film_id, text, section, credit, source, origin, guild_id, content_hash,"
+                        " imported_from) VALUES (?, ?, ?, ?, ?, 'import', ?, ?, 'file')",
+                        (film_id, fact.text, fact.section, fact.credit, fact.source, guild_id, content_hash),
+                    )
+                    added += 1
+            summary = ImportSummary(films_added, films_existing, added, skipped)
+            await audit(conn, guild_id=guild_id, actor=actor, action="import", now=now,
+                        after={"file": source, "facts added": added, "facts skipped": skipped})  # fmt: skip
+        return summary
+
+    async def export_guild(self, guild_id: int) -> list[FilmRecord]:
+        """This server's own facts (approved submissions and its imports), in the JSON `import` reads back."""
+        films: dict[int, FilmRecord] = {}
+        for row in await self.store.fetchall(
+            "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.text, x.section, x.credit, x.source"
+            " FROM facts x JOIN films f ON f.id = x.film_id WHERE x.guild_id = ? ORDER BY f.norm_title, f.year, x.id",
+            (guild_id,),
+        ):
+            record = films.setdefault(row[0], FilmRecord(row[1], row[2], row[3], row[4]))
+            record.facts.append(FactRecord(row[5], row[6], row[7], row[8]))
+        return list(films.values())
 
     # --- the log -------------------------------------------------------------------------------------------
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from bot.clock import Clock, system_clock
+from bot.db.models import ImportSummary
 from bot.db.moderation import Actor, AuditEntry, ModerationRefused, ModerationRepository, ModFact, Report
 from bot.db.store import Store
 from bot.db.submissions import Submission
+from bot.importing import parse_catalog_bytes
 from bot.submission_service import Reviewer, SubmissionService
+from bot.trivia.catalog_formats import to_json
 from bot.trivia.errors import FactNumberOutOfRange, check_row_id
 from bot.trivia.moderation import MAX_DISMISS_REASON, clean_details, parse_report_kind
 from bot.trivia.submissions import clean_submission
 from bot.trivia_service import TriviaService
 
 log = logging.getLogger(__name__)
+DISCORD_IMPORT_BYTES = 2 * 1024 * 1024  # an attachment to /trivia-config import; bigger catalogs use the CLI
 REPORT_LIMIT = 5  # reports per member and server...
 REPORT_WINDOW_SECONDS = 600  # ...in this many seconds
 
@@ -217,6 +222,22 @@ class ModerationService:
         fact = await self.repo.delete(fact_id, guild_id, actor_of(reviewer), self.clock())
         self.trivia.titles_changed()
         return fact
+
+    # --- a server's own facts in and out ------------------------------------------------------------------
+
+    async def import_file(self, guild_id: int, admin: Actor, name: str, raw: bytes) -> ImportSummary:
+        """An attached page, JSON or CSV, checked as the CLI checks a file, imported as this server's facts."""
+        suffix = PurePosixPath(name).suffix
+        films = parse_catalog_bytes(raw, name, suffix, limit=DISCORD_IMPORT_BYTES)
+        summary = await self.repo.import_guild(guild_id, films, admin, name, self.clock())
+        self.trivia.titles_changed()
+        log.info("guild %s: imported %s: %s", guild_id, name, summary.describe())
+        return summary
+
+    async def export_json(self, guild_id: int) -> tuple[str, int]:
+        """The server's own facts as JSON, and how many."""
+        films = await self.repo.export_guild(guild_id)
+        return to_json(films), sum(len(f.facts) for f in films)
 
     # --- undo and the log ----------------------------------------------------------------------------------
 

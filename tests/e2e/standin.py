@@ -212,6 +212,8 @@ class DiscordStandIn:
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()
+        self.attachments: dict[str, bytes] = {}  # attachment id -> content, served by _attachment
+        self.attachment_downloads = 0
         self._socket: web.WebSocketResponse | None = None
         self._sequence = 0
         self._runner: web.AppRunner | None = None
@@ -235,6 +237,7 @@ class DiscordStandIn:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -262,12 +265,33 @@ class DiscordStandIn:
         self.guilds.append(guild)
         return guild
 
+    def attach(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file a member attached: served over 127.0.0.1 as Discord's CDN would serve it."""
+        attachment_id = snowflake()
+        self.attachments[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{name}"
+        return {"id": attachment_id, "filename": name, "size": len(content), "url": url, "proxy_url": url}
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        self.attachment_downloads += 1
+        content = self.attachments.get(request.match_info["id"])
+        return web.Response(body=content, status=200) if content is not None else web.Response(status=404)
+
     # --- REST ----------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # a message with files: payload_json plus the files
+            body = {"files": {}}
+            reader = await request.multipart()
+            async for part in reader:
+                data = await part.read()  # type: ignore[union-attr]
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body.update(json.loads(data))
+                else:
+                    body["files"][part.filename] = bytes(data)  # type: ignore[union-attr]
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if request.content_type == "application/json" and raw else raw
         recorded = Recorded(request.method, path, dict(request.query), body)
@@ -589,6 +613,10 @@ class DiscordStandIn:
                 channel = guild.channel(value[1])
                 resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
                 opts.append({"name": key, "type": 7, "value": value[1]})
+            elif isinstance(value, tuple) and value[0] == "attachment":
+                attachment = value[1]
+                resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+                opts.append({"name": key, "type": 11, "value": attachment["id"]})
             elif isinstance(value, tuple) and value[0] == "user":
                 user = {"id": value[1], "username": "someone", "discriminator": "0", "global_name": None, "avatar": None}
                 resolved.setdefault("users", {})[value[1]] = user

@@ -4,6 +4,7 @@ server still does), and unhiding brings it back. Spoilers are shown behind spoil
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.submission_service import Reviewer
@@ -263,3 +264,75 @@ async def test_own_fact_edit_revert_and_delete_with_confirmation(standin: Discor
     text = log.embeds[0]["description"]
     for action in ("delete fact", "edit fact", "approve submission"):
         assert action in text
+
+
+CSV = (
+    "title,year,text,section,credit,source\n"
+    "Zardoz,1974,Sean Connery wore the red loincloth for most of the shoot in Ireland.,Behind The Scenes,Fan,\n"
+    "Mask,1985,Rob Lowe was nearly cast as Rocky Dennis.,Behind The Scenes,,\n"
+)
+
+
+async def test_server_import_from_an_attachment_then_export(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    await start_bot()
+    admin = standin.member(permissions=ADMIN, name="Admin")
+
+    broken = standin.attach("broken.csv", b"title,year,text\nZardoz,nineteen,Something happened on set that day.\n")
+    refused = await standin.interact(
+        standin.slash(home, "trivia-config import", {"file": ("attachment", broken)}, member=admin)
+    )
+    if refused.type == 5:  # deferred while downloading: the refusal comes as a follow-up
+        request = await standin.wait_for_request(lambda r: r.method == "POST" and r.path.startswith("/webhooks/"))
+        text = request.body["content"]
+    else:
+        text = refused.content
+    assert "broken.csv:2" in text
+
+    good = standin.attach("mine.csv", CSV.encode())
+    earlier = list(standin.posted("POST", r"/webhooks/.*"))
+    deferred = await standin.interact(
+        standin.slash(home, "trivia-config import", {"file": ("attachment", good)}, member=admin)
+    )
+    assert deferred.type == 5
+    assert deferred.ephemeral
+    followup = await standin.wait_for_request(
+        lambda r: r.method == "POST" and r.path.startswith("/webhooks/") and all(r is not e for e in earlier)
+    )
+    summary = followup.body["content"]
+    assert "Imported **mine.csv** as this server's facts" in summary
+    assert "facts: 1 added, 1 skipped" in summary
+    assert standin.attachment_downloads == 2
+
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "zardoz"}))
+    assert card.embeds[0]["description"].startswith("Sean Connery wore the red loincloth")
+    elsewhere = await standin.interact(standin.slash(away, "trivia", {"film": "zardoz"}))
+    assert elsewhere.ephemeral  # the other server sees none of this server's facts
+
+    too_big = standin.attach("huge.json", b" " * (2 * 1024 * 1024 + 1))
+    big = await standin.interact(
+        standin.slash(home, "trivia-config import", {"file": ("attachment", too_big)}, member=admin)
+    )
+    assert big.ephemeral
+    assert "the limit here is 2 MiB" in big.content
+    assert standin.attachment_downloads == 2  # refused before downloading
+
+    exported = await standin.interact(standin.slash(home, "trivia-config export", member=admin))
+    assert exported.ephemeral
+    callback = standin.posted("POST", r"/interactions/.*/callback")[-1].body
+    (content,) = callback["files"].values()
+    films = json.loads(content)["films"]
+    assert [f["title"] for f in films] == ["Zardoz"]
+    assert films[0]["facts"][0]["text"].startswith("Sean Connery")
+    nothing = await standin.interact(standin.slash(away, "trivia-config export", member=admin))
+    assert "no facts of its own" in nothing.content
+    # The export round-trips: importing it again adds nothing.
+    again = standin.attach("trivia-facts.json", content)
+    earlier = list(standin.posted("POST", r"/webhooks/.*"))
+    await standin.interact(standin.slash(home, "trivia-config import", {"file": ("attachment", again)}, member=admin))
+    followup = await standin.wait_for_request(
+        lambda r: r.method == "POST" and r.path.startswith("/webhooks/") and all(r is not e for e in earlier)
+    )
+    assert "facts: 0 added, 1 skipped" in followup.body["content"]
+    log = await standin.interact(standin.slash(home, "trivia-config log", member=admin))
+    assert "Admin: import" in log.embeds[0]["description"]

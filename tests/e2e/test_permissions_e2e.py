@@ -120,6 +120,16 @@ async def config_unblock(w: World, where: Guild, member: dict[str, Any]) -> Call
     return await w.standin.interact(w.standin.slash(where, "trivia-config unblock", options, member=member))
 
 
+async def config_export(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-config export", member=member))
+
+
+async def config_import(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    attached = w.standin.attach("facts.csv", f"title,year,text\nMask,1985,{FACT} Twice.\n".encode())
+    options = {"file": ("attachment", attached)}
+    return await w.standin.interact(w.standin.slash(where, "trivia-config import", options, member=member))
+
+
 ALLOWED, REFUSED = True, False
 MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
@@ -201,6 +211,12 @@ TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("/trivia-config unblock", config_unblock, "home", "reviewer", REFUSED, MANAGE_SERVER),
     ("/trivia-config unblock", config_unblock, "home", "admin", ALLOWED, ""),
     ("/trivia-config unblock", config_unblock, "away", "admin", REFUSED, NOT_BLOCKED),
+    ("/trivia-config export", config_export, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config export", config_export, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config export", config_export, "home", "admin", ALLOWED, ""),
+    ("/trivia-config import", config_import, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config import", config_import, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config import", config_import, "away", "admin", ALLOWED, ""),
 ]
 
 
