@@ -36,6 +36,7 @@ class Settings:
     submission_cooldown_seconds: float = 60.0
     extra_extensions: tuple[str, ...] = ()
     lookup_rate: tuple[int, float] = (5, 30.0)
+    owner_ids: frozenset[int] = frozenset()  # besides the application's owner or team: who runs the global catalog
     env_file: Path | None = None  # the .env file read, if any (logged at start)
 
     def require_token(self) -> str:
@@ -149,8 +150,19 @@ def load_settings(
         extra_extensions=tuple(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),
+        owner_ids=_id_list(values, "OWNER_IDS"),
         env_file=read.resolve() if read is not None else None,
     )
+
+
+def _id_list(values: Mapping[str, str | None], name: str) -> frozenset[int]:
+    """Comma- or space-separated Discord ids."""
+    ids = set()
+    for raw in (_optional(values, name) or "").replace(",", " ").split():
+        if not raw.isdigit() or int(raw) <= 0:
+            raise ConfigError(f"{name} must list Discord user ids separated by commas, not {raw!r}.")
+        ids.add(int(raw))
+    return frozenset(ids)
 
 
 def _database_path(

@@ -16,9 +16,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import admit, report_interaction_error
-from bot.db.moderation import ModFact, Report
+from bot.db.moderation import Actor, ModFact, Report
 from bot.db.outbox import REPORT_DM, REPORT_POST, OutboxItem
 from bot.faults import failpoint
+from bot.services.moderation import DISCORD_IMPORT_BYTES
 from bot.trivia.errors import TriviaError, check_row_id
 from bot.trivia.moderation import MAX_DISMISS_REASON
 from bot.trivia.submissions import MAX_FACT, MIN_FACT
@@ -46,6 +47,7 @@ REPORT_FORM = re.compile(r"report:(?P<id>[0-9]{1,19})")
 REPORT_EDIT_FORM = re.compile(r"rep-edit:(?P<id>[0-9]{1,19})")
 REPORT_DISMISS_FORM = re.compile(r"rep-dismiss:(?P<id>[0-9]{1,19})")
 FACT_EDIT_FORM = re.compile(r"fact-edit:(?P<id>[0-9]{1,19})")
+ADMIN_EDIT_FORM = re.compile(r"admin-edit:(?P<id>[0-9]{1,19})")
 
 
 def report_embed(report: Report, *, waiting: str | None = None) -> discord.Embed:
@@ -172,6 +174,44 @@ class DeleteFactButton(
             await report_interaction_error(interaction, error)
 
 
+class DeleteGlobalFactButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"admin:delete:(?P<id>[0-9]{1,19})",
+):
+    """The confirmation of `/trivia-admin delete`; the owner check is made again on the press."""
+
+    def __init__(self, fact_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete everywhere", style=discord.ButtonStyle.danger, custom_id=f"admin:delete:{fact_id}"
+            )
+        )
+        self.fact_id = fact_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DeleteGlobalFactButton:
+        return cls(int(match["id"]))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            cog: Any = bot_of(interaction).get_cog("Moderation")
+            owner = await cog.require_owner(interaction)
+            check_row_id(self.fact_id, "fact")
+            fact = await bot_of(interaction).moderation.global_delete(self.fact_id, owner)
+            text = f"Deleted the global fact about **{safe(fact.film_label)}**; its text is kept in the log."
+            if interaction.message is not None:
+                await interaction.response.edit_message(content=text, embed=None, view=None)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+
 class RevertEditButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"audit:revert:(?P<id>[0-9]{1,19})",
@@ -264,11 +304,18 @@ class Moderation(commands.Cog):
         default_permissions=discord.Permissions(manage_messages=True),
     )
 
+    admin = app_commands.Group(
+        name="trivia-admin",
+        description="The bot's owners: the global catalog",
+        default_permissions=discord.Permissions(administrator=True),
+    )
+
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
+        self._app_owners: frozenset[int] | None = None
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton)
+        self.bot.add_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton, DeleteGlobalFactButton)
         router: Any = self.bot.get_cog("Submissions")
         router.form_routes.extend(
             [
@@ -276,11 +323,12 @@ class Moderation(commands.Cog):
                 (REPORT_EDIT_FORM, self._report_edit_form),
                 (REPORT_DISMISS_FORM, self._report_dismiss_form),
                 (FACT_EDIT_FORM, self._fact_edit_form),
+                (ADMIN_EDIT_FORM, self._admin_edit_form),
             ]
         )
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton)
+        self.bot.remove_dynamic_items(ReportActionButton, DeleteFactButton, RevertEditButton, DeleteGlobalFactButton)
         router: Any = self.bot.get_cog("Submissions")
         if router is not None:
             router.form_routes[:] = [(p, h) for p, h in router.form_routes if getattr(h, "__self__", None) is not self]
@@ -388,6 +436,115 @@ class Moderation(commands.Cog):
     @delete.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await film_choices(self.bot, current)
+
+    # --- /trivia-admin: the bot's owners ------------------------------------------------------------------
+
+    async def owners(self) -> frozenset[int]:
+        """OWNER_IDS plus the application's owner or its team's members (asked of Discord once)."""
+        if self._app_owners is None:
+            info = await self.bot.application_info()
+            team = info.team.members if info.team else []
+            self._app_owners = frozenset([m.id for m in team] or ([info.owner.id] if info.owner else []))
+        return self.bot.settings.owner_ids | self._app_owners
+
+    async def require_owner(self, interaction: discord.Interaction) -> Actor:
+        if interaction.user.id not in await self.owners():
+            raise TriviaError("Only the bot's owners can change the global catalog.")
+        return Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+
+    async def _global_pick(self, interaction: discord.Interaction, film: str, number: int) -> ModFact:
+        await self.require_owner(interaction)
+        return (await self.bot.moderation.global_numbered(film)).at(number)
+
+    @admin.command(name="reports", description="Open reports of global facts, from every server")
+    async def admin_reports(self, interaction: discord.Interaction) -> None:
+        await self.require_owner(interaction)
+        reports = await self.bot.moderation.global_reports()
+        if not reports:
+            await interaction.response.send_message("No open reports of global facts.", ephemeral=True)
+            return
+        lines = [
+            f"**#{r.id}** server {r.guild_id} · **{safe(r.fact.film_label)}** fact #{r.fact.id} · "
+            + ", ".join(f"{x.kind}" + (f" ({safe(x.details)})" if x.details else "") for x in r.reasons)
+            + f"\n> {clip(safe(r.fact.text), 200)}"
+            for r in reports
+        ]
+        await send_pages(interaction, "Reports of global facts", lines)
+
+    @admin.command(name="import", description="Import a page, JSON or CSV file into the global catalog")
+    @app_commands.describe(file="A Making Of page (.txt), or JSON or CSV in the export format; up to 2 MiB")
+    async def admin_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        owner = await self.require_owner(interaction)
+        if file.size > DISCORD_IMPORT_BYTES:
+            raise TriviaError(
+                f"**{safe(file.filename)}** is over 2 MiB: import it on the host with `python -m bot import`."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        summary = await self.bot.moderation.global_import(owner, file.filename, await file.read())
+        await interaction.followup.send(
+            f"Imported **{safe(file.filename)}** into the global catalog: {summary.describe()}.", ephemeral=True
+        )
+
+    @admin.command(name="edit", description="Edit a global fact (the old text stays in the log)")
+    @app_commands.describe(film="The film's title", number="The fact's number among the film's global facts")
+    async def admin_edit(
+        self, interaction: discord.Interaction, film: app_commands.Range[str, 1, MAX_QUERY_LENGTH],
+        number: app_commands.Range[int, 1, 1_000_000],
+    ) -> None:  # fmt: skip
+        fact = await self._global_pick(interaction, film, number)
+        await interaction.response.send_modal(
+            edit_form(f"admin-edit:{fact.id}", f"Edit global fact {number} of {fact.film_label}", fact.text)
+        )
+
+    @admin.command(name="delete", description="Delete a global fact everywhere (asks to confirm)")
+    @app_commands.describe(film="The film's title", number="The fact's number among the film's global facts")
+    async def admin_delete(
+        self, interaction: discord.Interaction, film: app_commands.Range[str, 1, MAX_QUERY_LENGTH],
+        number: app_commands.Range[int, 1, 1_000_000],
+    ) -> None:  # fmt: skip
+        fact = await self._global_pick(interaction, film, number)
+        await interaction.response.send_message(
+            f"Delete global fact {number} of **{safe(fact.film_label)}** in every server?\n"
+            f"> {clip(safe(fact.text), 500)}",
+            view=static_view(DeleteGlobalFactButton(fact.id)),
+            ephemeral=True,
+        )
+
+    @admin.command(name="spoiler", description="Mark or unmark a global fact as a spoiler")
+    @app_commands.describe(film="The film's title", number="The fact's number among the film's global facts")
+    async def admin_spoiler(
+        self, interaction: discord.Interaction, film: app_commands.Range[str, 1, MAX_QUERY_LENGTH],
+        number: app_commands.Range[int, 1, 1_000_000],
+    ) -> None:  # fmt: skip
+        fact = await self._global_pick(interaction, film, number)
+        owner = await self.require_owner(interaction)
+        await self.bot.moderation.global_spoiler(fact.id, owner, not fact.spoiler)
+        state = "no longer marked as a spoiler" if fact.spoiler else "marked as a spoiler"
+        await interaction.response.send_message(
+            f"Global fact {number} of **{safe(fact.film_label)}** is {state} (servers' own marks still apply).",
+            ephemeral=True,
+        )
+
+    @admin_edit.autocomplete("film")
+    @admin_delete.autocomplete("film")
+    @admin_spoiler.autocomplete("film")
+    async def admin_film_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await film_choices(self.bot, current)
+
+    async def _admin_edit_form(
+        self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]
+    ) -> None:
+        owner = await self.require_owner(interaction)
+        fact, entry = await self.bot.moderation.global_edit(
+            check_row_id(int(match["id"]), "fact"), owner, values.get("fact", "")
+        )
+        await interaction.response.send_message(
+            f"Global fact about **{safe(fact.film_label)}** edited; the old text is log entry #{entry} "
+            "(`python -m bot audit`).",
+            ephemeral=True,
+        )
 
     # --- forms -------------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -38,7 +38,12 @@ class CatalogRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def import_films(self, films: Sequence[FilmRecord]) -> ImportSummary:
+    async def import_films(
+        self,
+        films: Sequence[FilmRecord],
+        *,
+        before_commit: Callable[[aiosqlite.Connection, ImportSummary], Awaitable[None]] | None = None,
+    ) -> ImportSummary:
         """All films of one import in one transaction: a failure leaves the catalog as it was.
 
         Works in chunks of films with one statement per kind of row per chunk, so a million facts
@@ -51,6 +56,8 @@ class CatalogRepository:
                 summary = summary + await self._import_chunk(conn, films[start : start + IMPORT_CHUNK])
                 failpoint("import.chunk")
             summary = summary + await _reconcile_pages(conn, films, first_new)
+            if before_commit is not None:  # an audit record, written in the import's own transaction
+                await before_commit(conn, summary)
             failpoint("import.before_commit")
         return summary
 

@@ -425,6 +425,68 @@ class ModerationRepository:
             await audit(conn, guild_id=guild_id, actor=actor, action="unblock", now=now, target_id=member_id,
                         before={"blocked": True}, after={"blocked": False})  # fmt: skip
 
+    # --- the global catalog (the bot's owners) ------------------------------------------------------------
+    # Guild id 0 names no server: a fact read "for guild 0" is hidden nowhere and carries its own spoiler flag.
+
+    async def global_facts(self, film_id: int) -> list[ModFact]:
+        rows = await self.store.fetchall(
+            _FACT_SELECT + " WHERE x.film_id = ? AND x.guild_id IS NULL ORDER BY x.id", (0, 0, film_id)
+        )
+        return [_mod_fact(r) for r in rows]
+
+    async def _global(self, conn: aiosqlite.Connection, fact_id: int) -> ModFact:
+        rows = await _rows(conn, _FACT_SELECT + " WHERE x.id = ? AND x.guild_id IS NULL", (0, 0, fact_id))
+        if not rows:
+            raise ModerationRefused("That fact is not in the global catalog.")
+        return _mod_fact(rows[0])
+
+    async def global_edit(self, fact_id: int, text: str, actor: Actor, now: datetime) -> tuple[ModFact, int]:
+        """In place, for every server; the old text stays in the log (guild NULL), so it can be put back."""
+        async with self.store.transaction() as conn:
+            fact = await self._global(conn, fact_id)
+            if text == fact.text:
+                raise ModerationRefused("The text is unchanged.")
+            content_hash = fact_hash_for(normalise_title(fact.film_title), fact.film_year, text)
+            if await _rows(
+                conn,
+                "SELECT 1 FROM facts WHERE content_hash = ? AND guild_id IS NULL AND id <> ?",
+                (content_hash, fact_id),
+            ):
+                raise ModerationRefused("The global catalog already has a fact with that text for the film.")
+            await conn.execute(
+                "UPDATE facts SET text = ?, content_hash = ? WHERE id = ?", (text, content_hash, fact_id)
+            )
+            entry = await audit(conn, guild_id=None, actor=actor, action="edit", now=now, fact_id=fact_id,
+                                before={"text": fact.text}, after={"text": text})  # fmt: skip
+        return fact, entry
+
+    async def global_delete(self, fact_id: int, actor: Actor, now: datetime) -> ModFact:
+        async with self.store.transaction() as conn:
+            fact = await self._global(conn, fact_id)
+            await audit(conn, guild_id=None, actor=actor, action="delete", now=now, fact_id=fact_id,
+                        before={"film": fact.film_label, "text": fact.text, "section": fact.section,
+                                "credit": fact.credit})  # fmt: skip
+            await conn.execute("DELETE FROM facts WHERE id = ?", (fact_id,))
+        return fact
+
+    async def global_spoiler(self, fact_id: int, spoiler: bool, actor: Actor, now: datetime) -> ModFact:
+        async with self.store.transaction() as conn:
+            fact = await self._global(conn, fact_id)
+            await conn.execute("UPDATE facts SET spoiler = ? WHERE id = ?", (int(spoiler), fact_id))
+            await audit(conn, guild_id=None, actor=actor, action="spoiler", now=now, fact_id=fact_id,
+                        before={"spoiler": fact.spoiler}, after={"spoiler": spoiler})  # fmt: skip
+        return fact
+
+    async def global_reports(self, limit: int = 500) -> list[Report]:
+        """Open reports, in any server, of facts in the global catalog: what the owners look after."""
+        rows = await self.store.fetchall(
+            "SELECT r.id FROM reports r JOIN facts x ON x.id = r.fact_id"
+            " WHERE r.status = 'open' AND x.guild_id IS NULL ORDER BY r.id LIMIT ?",
+            (limit,),
+        )
+        reports = [await self.get_report(r[0]) for r in rows]
+        return [r for r in reports if r is not None]
+
     # --- a server's own facts in and out ----------------------------------------------------------------------
 
     async def import_guild(

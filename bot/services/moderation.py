@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from bot.clock import Clock, system_clock
+from bot.db.catalog import CatalogRepository
 from bot.db.models import ImportSummary
-from bot.db.moderation import Actor, AuditEntry, ModerationRefused, ModerationRepository, ModFact, Report
+from bot.db.moderation import Actor, AuditEntry, ModerationRefused, ModerationRepository, ModFact, Report, audit
 from bot.db.store import Store
 from bot.db.submissions import Submission
 from bot.importing import parse_catalog_bytes
@@ -238,6 +240,42 @@ class ModerationService:
         """The server's own facts as JSON, and how many."""
         films = await self.repo.export_guild(guild_id)
         return to_json(films), sum(len(f.facts) for f in films)
+
+    # --- the global catalog: the bot's owners only (checked by the caller: cog or CLI) ---------------------
+
+    async def global_numbered(self, film_query: str) -> Numbered:
+        entry = await self.trivia.resolve(film_query)
+        return Numbered(entry.label, await self.repo.global_facts(entry.film_id))
+
+    async def global_edit(self, fact_id: int, owner: Actor, text: str) -> tuple[ModFact, int]:
+        clean = clean_submission(text, None).text
+        return await self.repo.global_edit(fact_id, clean, owner, self.clock())
+
+    async def global_delete(self, fact_id: int, owner: Actor) -> ModFact:
+        fact = await self.repo.global_delete(fact_id, owner, self.clock())
+        self.trivia.titles_changed()
+        return fact
+
+    async def global_spoiler(self, fact_id: int, owner: Actor, spoiler: bool) -> ModFact:
+        return await self.repo.global_spoiler(fact_id, spoiler, owner, self.clock())
+
+    async def global_reports(self) -> list[Report]:
+        return await self.repo.global_reports()
+
+    async def global_import(self, owner: Actor, name: str, raw: bytes) -> ImportSummary:
+        """An attached file into the global catalog, with the CLI's checks; its audit record is written in
+        the import's transaction."""
+        films = parse_catalog_bytes(raw, name, PurePosixPath(name).suffix, limit=DISCORD_IMPORT_BYTES)
+        now = self.clock()
+
+        async def record(conn: Any, summary: ImportSummary) -> None:
+            await audit(conn, guild_id=None, actor=owner, action="import", now=now,
+                        after={"file": name, "facts added": summary.facts_added,
+                               "facts skipped": summary.facts_skipped})  # fmt: skip
+
+        summary = await CatalogRepository(self.repo.store).import_films(films, before_commit=record)
+        self.trivia.titles_changed()
+        return summary
 
     # --- undo and the log ----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from tests.e2e.conftest import BotFactory
 from tests.e2e.process import cli
 from tests.e2e.standin import DiscordStandIn
 
-COMMANDS = {"trivia", "trivia-daily", "trivia-submit", "trivia-review", "trivia-config"}
+COMMANDS = {"trivia", "trivia-daily", "trivia-submit", "trivia-review", "trivia-config", "trivia-fact", "trivia-admin"}
 
 
 def names(standin: DiscordStandIn, scope: str) -> set[str]:
@@ -46,7 +46,7 @@ async def test_sync_command_forces_and_clears_over_http_only(standin: DiscordSta
     assert (await cli("import", str(SEED_PAGE), database=database))[0] == 0
 
     code, out, err = await cli("sync", "--guild", guild.id, database=database, **env)
-    assert (code, out) == (0, f"synced 5 commands to server {guild.id}\n"), err
+    assert (code, out) == (0, f"synced {len(COMMANDS)} commands to server {guild.id}\n"), err
     assert names(standin, guild.id) == COMMANDS
 
     code, out, err = await cli("sync", "--guild", guild.id, "--clear", database=database, **env)
@@ -54,7 +54,7 @@ async def test_sync_command_forces_and_clears_over_http_only(standin: DiscordSta
     assert names(standin, guild.id) == set()
 
     code, out, _ = await cli("sync", database=database, **env)
-    assert out == "synced 5 commands to every server (global; can take a while to appear)\n"
+    assert out == f"synced {len(COMMANDS)} commands to every server (global; can take a while to appear)\n"
     assert names(standin, "global") == COMMANDS
     code, out, _ = await cli("sync", "--global", "--clear", database=database, **env)
     assert names(standin, "global") == set()

@@ -14,7 +14,13 @@ from tests.e2e.conftest import BotFactory
 from tests.e2e.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 EVERYTHING = (1 << 41) - 1  # an admin: Discord sends every permission bit for them
-ROLES = {"member": MEMBER_PERMISSIONS, "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES, "admin": EVERYTHING}
+ROLES = {
+    "member": MEMBER_PERMISSIONS,
+    "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES,
+    "admin": EVERYTHING,
+    "owner": MEMBER_PERMISSIONS,  # one of the bot's owners (OWNER_IDS), with no server permission at all
+}
+OWNER_ID = 4242
 FACT = "The fairground scenes were shot over four nights in Azusa, California."
 
 
@@ -32,7 +38,7 @@ class World:
 
 async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
     home, away = standin.add_guild("Home"), standin.add_guild("Away")
-    bot = await start_bot()
+    bot = await start_bot(owner_ids=frozenset({OWNER_ID}))
     target = await bot.submissions.target("mask")
     submission, _ = await bot.submissions.submit(
         guild_id=int(home.id), member_id=1, member_name="Someone", target=target, text=FACT, source=None
@@ -130,6 +136,18 @@ async def config_import(w: World, where: Guild, member: dict[str, Any]) -> Callb
     return await w.standin.interact(w.standin.slash(where, "trivia-config import", options, member=member))
 
 
+def admin_command(sub: str) -> Action:
+    async def run(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        options: dict[str, Any] = {} if sub == "reports" else {"film": "mask", "number": 1}
+        return await w.standin.interact(w.standin.slash(where, f"trivia-admin {sub}", options, member=member))
+
+    return run
+
+
+async def admin_delete_button(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.button(where, f"admin:delete:{w.fact_id}", member=member))
+
+
 ALLOWED, REFUSED = True, False
 MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
@@ -137,6 +155,7 @@ NOT_HERE = "There is no submission #1 in this server."
 NO_REPORT_HERE = "There is no report #1 in this server."
 GLOBAL_FACT = "from the global catalog"
 NOT_BLOCKED = "not blocked from submitting here"
+OWNERS_ONLY = "Only the bot's owners"
 
 # (action, where, role, allowed, what a refusal says)
 TABLE: list[tuple[str, Action, str, str, bool, str]] = [
@@ -217,6 +236,23 @@ TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("/trivia-config import", config_import, "home", "member", REFUSED, MANAGE_SERVER),
     ("/trivia-config import", config_import, "home", "reviewer", REFUSED, MANAGE_SERVER),
     ("/trivia-config import", config_import, "away", "admin", ALLOWED, ""),
+    ("/trivia-config log", config_log, "home", "owner", REFUSED, MANAGE_SERVER),
+    ("/trivia-fact hide", fact_command("hide"), "home", "owner", REFUSED, ONLY_REVIEWERS),
+    ("report hide", report_action("hide"), "home", "owner", REFUSED, ONLY_REVIEWERS),
+    *[
+        row
+        for sub in ("reports", "edit", "delete", "spoiler")
+        for row in (
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "member", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "reviewer", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "away", "admin", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "owner", ALLOWED, ""),
+            (f"/trivia-admin {sub}", admin_command(sub), "away", "owner", ALLOWED, ""),
+        )
+    ],
+    ("/trivia-admin delete confirm", admin_delete_button, "home", "admin", REFUSED, OWNERS_ONLY),
+    ("/trivia-admin delete confirm", admin_delete_button, "away", "reviewer", REFUSED, OWNERS_ONLY),
+    ("/trivia-admin delete confirm", admin_delete_button, "away", "owner", ALLOWED, ""),
 ]
 
 
@@ -234,7 +270,8 @@ async def test_permission_table(
     schedules_before = await world.bot.daily.list(int(world.home.id))
     moderation_before = await moderation_state(world)
     guild = world.home if where == "home" else world.away
-    reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
+    user_id = str(OWNER_ID) if role == "owner" else None
+    reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role, user_id=user_id))
 
     if allowed:
         assert not (reply.ephemeral and (ONLY_REVIEWERS in reply.content or "permission" in reply.content)), reply
