@@ -182,3 +182,33 @@ async def test_cli_audit_shows_every_server_or_one(world, store: Store, tmp_path
     one = cli(tmp_path, "audit", "--guild", str(HOME), env={"DATABASE_PATH": str(store.path)})
     assert one.stdout.splitlines()[-1] == "1 entry"
     assert "Mod: hide fact 1" in one.stdout
+
+
+async def test_cli_reports_and_global_fact_changes(world, store: Store, tmp_path):
+    from tests.test_cli import cli
+
+    mod, _ = world
+    ids = await facts_of(mod)
+    await mod.report(guild_id=HOME, fact_id=ids[0], member_id=1, member_name="Fan", kind="wrong", details="nope")
+    env = {"DATABASE_PATH": str(store.path)}
+    listed = cli(tmp_path, "reports", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"#1  guild {HOME}  Mask (1985)  fact {ids[0]}  wrong by Fan: nope" in listed.stdout
+    assert listed.stdout.splitlines()[-1] == "1 open report"
+
+    edited = cli(tmp_path, "fact", "edit", "mask", "2", "--text", "A corrected fact about the film Mask.", env=env)
+    assert edited.returncode == 0, edited.stderr
+    assert "edited global fact 2 of Mask (1985)" in edited.stdout
+    assert (await mod.repo.fact(ids[1], AWAY)).text == "A corrected fact about the film Mask."
+    spoiled = cli(tmp_path, "fact", "spoiler", "mask", "3", env=env)
+    assert "is marked as a spoiler" in spoiled.stdout
+    assert (await mod.repo.fact(ids[2], HOME)).spoiler
+    deleted = cli(tmp_path, "fact", "delete", "mask", "4", env=env)
+    assert deleted.returncode == 0, deleted.stderr
+    assert await mod.repo.fact(ids[3], HOME) is None
+    bad = cli(tmp_path, "fact", "delete", "mask", "40", env=env)
+    assert bad.returncode != 0
+    assert "pick a number from 1 to 5" in bad.stderr
+    audit = cli(tmp_path, "audit", env=env)
+    assert audit.stdout.count("global  #") == 3
+    assert "cli (" in audit.stdout

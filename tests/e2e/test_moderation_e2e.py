@@ -336,3 +336,43 @@ async def test_server_import_from_an_attachment_then_export(standin: DiscordStan
     assert "facts: 0 added, 1 skipped" in followup.body["content"]
     log = await standin.interact(standin.slash(home, "trivia-config log", member=admin))
     assert "Admin: import" in log.embeds[0]["description"]
+
+
+async def test_owners_look_after_the_global_catalog(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    await start_bot(owner_ids=frozenset({777}))
+    owner = standin.member(user_id="777", name="Owner")
+    app_owner = standin.member(user_id=standin.application_id, name="App owner")  # the application's owner
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}))
+    await report(standin, home, card, standin.member(name="Fan"), {"What is wrong": "wrong", "Details (optional)": "x"})
+
+    listed = await standin.interact(standin.slash(away, "trivia-admin reports", member=app_owner))
+    assert f"server {home.id}" in listed.embeds[0]["description"]
+
+    await standin.interact(standin.slash(away, "trivia-admin spoiler", {"film": "mask", "number": 1}, member=owner))
+    for guild in (home, away):
+        shown = await standin.interact(standin.slash(guild, "trivia", {"film": "mask", "number": 1}))
+        assert "||" in shown.embeds[0]["description"]
+
+    form = await standin.interact(standin.slash(home, "trivia-admin edit", {"film": "mask", "number": 1}, member=owner))
+    old = form.data["components"][0]["components"][0]["value"]
+    done = await standin.interact(
+        standin.modal_submit(home, form, {"The fact": "A corrected global fact about Mask."}, member=owner)
+    )
+    assert "old text is log entry #" in done.content
+    shown = await standin.interact(standin.slash(away, "trivia", {"film": "mask", "number": 1}))
+    assert "A corrected global fact about Mask." in shown.embeds[0]["description"]
+    assert old not in shown.embeds[0]["description"]
+
+    ask = await standin.interact(
+        standin.slash(home, "trivia-admin delete", {"film": "mask", "number": 1}, member=owner)
+    )
+    message = standin.message(home, ask.data, ephemeral=True)
+    gone = await standin.interact(standin.button(home, ask.custom_ids[0], member=owner, message=message))
+    assert "Deleted the global fact" in gone.content
+    for guild in (home, away):
+        shown = await standin.interact(standin.slash(guild, "trivia", {"film": "mask", "number": 6}))
+        assert "from 1 to 5" in shown.content
+    # The server's log holds its own decisions only; the owners' are global (`python -m bot audit`).
+    log = await standin.interact(standin.slash(home, "trivia-config log", member=standin.member(permissions=ADMIN)))
+    assert log.content == "Nothing in this server's moderation log yet."
