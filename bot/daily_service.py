@@ -63,7 +63,7 @@ class DailyService:
         """Everything is validated before anything is stored: a bad time, zone or film changes nothing."""
         at = parse_time(time_text)
         zone = parse_timezone(timezone)
-        entry = await self.trivia.resolve(film) if film else None
+        entry = await self.trivia.resolve(film, guild_id) if film else None
         existing = await self.repo.by_channel(channel_id)
         last = existing.last_posted_date if existing else None
         now = self.clock()

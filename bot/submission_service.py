@@ -74,10 +74,11 @@ class SubmissionService:
         self.max_pending = max_pending
         self.cooldown_seconds = cooldown_seconds
 
-    async def target(self, film_query: str) -> Target:
-        """A title that names no film becomes a proposal; a title that names several must be narrowed."""
+    async def target(self, film_query: str, guild_id: int | None = None) -> Target:
+        """A title that names no film (in that server) becomes a proposal; one that names several must be
+        narrowed."""
         try:
-            entry = await self.trivia.resolve(film_query)
+            entry = await self.trivia.resolve(film_query, guild_id)
         except (FilmNotFound, EmptyCatalog):
             title, year = split_proposed_title(film_query)
             return Target(None, clean_proposed_title(title), year)
@@ -165,13 +166,14 @@ class SubmissionService:
         edited_text = clean_submission(text, None).text if text is not None else None
         film_id = None
         if film_query is not None:
-            target = await self.target(film_query)
+            target = await self.target(film_query, guild_id)
             if target.proposed:
                 raise FilmNotFound(film_query, [])
             film_id = target.film_id
         decided = await self._decide(submission_id, guild_id, reviewer, approve=True, text=edited_text, film_id=film_id)
         if decided.proposed_title is not None or film_id is not None:
             self.trivia.titles_changed()
+        self.trivia.visibility_changed()  # a film with no facts until now is this server's alone
         log.info("guild %s: submission #%s approved by %s", guild_id, submission_id, reviewer.id)
         return decided
 

@@ -38,11 +38,15 @@ class TriviaService:
         self._index_lock = asyncio.Lock()
         self._titles_check_seconds = titles_check_seconds
         self._titles_checked_at = -float("inf")
+        self._only_in: dict[int, frozenset[int]] = {}  # film -> the servers it is offered in (no global facts)
+        self._all_hidden: frozenset[tuple[int, int]] = frozenset()  # (server, film): every fact hidden there
+        self._visibility_stale = True
 
     async def refresh_titles(self) -> None:
         """Rebuilds the in-memory title index when the catalog changed, even from another process.
         Asked at most once a `titles_check_seconds` (monotonic time): an import from the CLI shows up
         within that, and a keystroke does not pay a round trip to the store for it."""
+        await self._refresh_visibility()
         now = time.monotonic()
         if self._index_version is not None and now - self._titles_checked_at < self._titles_check_seconds:
             return
@@ -54,21 +58,49 @@ class TriviaService:
             if version == self._index_version:
                 return
             self._index = TitleIndex(await self.catalog.title_rows())
+            self._visibility_stale = True
+            await self._refresh_visibility()
             self._index_version = version
 
     def titles_changed(self) -> None:
         """Our own writes do not move data_version; whoever imports through this process calls this."""
         self._index_version = None
 
-    async def autocomplete(self, query: str) -> list[TitleEntry]:
-        await self.refresh_titles()
-        return self._index.suggest(query)
+    def visibility_changed(self) -> None:
+        """A fact was hidden, unhidden, deleted or added by this process: which films each server is
+        offered is read again (cheap: only server-owned facts and hidden rows), the title index is kept."""
+        self._visibility_stale = True
 
-    async def resolve(self, query: str) -> TitleEntry:
+    async def _refresh_visibility(self) -> None:
+        if self._visibility_stale:
+            self._visibility_stale = False
+            self._only_in, self._all_hidden = await self.catalog.visibility()
+
+    def _offered(self, guild_id: int | None, *, moderating: bool = False) -> Callable[[int], bool] | None:
+        """Films of one server stay in that server: a film whose facts are all some servers' own is offered
+        only there, and a server that hid every fact of a film is not offered it (its moderators still are,
+        to unhide). None: no film is limited."""
+        only_in, all_hidden = self._only_in, (frozenset() if moderating else self._all_hidden)
+        if not only_in and not all_hidden:
+            return None
+
+        def visible(film_id: int) -> bool:
+            allowed = only_in.get(film_id)
+            if allowed is not None and guild_id not in allowed:
+                return False
+            return (guild_id, film_id) not in all_hidden if all_hidden else True
+
+        return visible
+
+    async def autocomplete(self, query: str, guild_id: int | None = None) -> list[TitleEntry]:
+        await self.refresh_titles()
+        return self._index.suggest_visible(query, self._offered(guild_id))
+
+    async def resolve(self, query: str, guild_id: int | None = None, *, moderating: bool = False) -> TitleEntry:
         await self.refresh_titles()
         if len(self._index) == 0:
             raise EmptyCatalog()
-        return self._index.resolve(query)
+        return self._index.resolve_visible(query, self._offered(guild_id, moderating=moderating))
 
     async def fact_card(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
@@ -80,7 +112,7 @@ class TriviaService:
     async def pick_for_query(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> Shown:
-        entry = await self.resolve(query)
+        entry = await self.resolve(query, guild_id)
         return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
     async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:

@@ -135,7 +135,7 @@ class Daily(commands.Cog):
 
     @set_.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
     @daily.command(name="stop", description="Stop the daily fact in a channel")
     @app_commands.describe(channel="The channel to stop posting in")

@@ -435,7 +435,7 @@ class Moderation(commands.Cog):
     @edit.autocomplete("film")
     @delete.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
     # --- /trivia-admin: the bot's owners ------------------------------------------------------------------
 
@@ -531,7 +531,7 @@ class Moderation(commands.Cog):
     async def admin_film_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
     async def _admin_edit_form(
         self, interaction: discord.Interaction, match: re.Match[str], values: dict[str, str]

@@ -322,13 +322,13 @@ class Submissions(commands.Cog):
     async def submit(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 200]) -> None:
         assert interaction.guild_id is not None
         await self.bot.submissions.precheck(interaction.guild_id, interaction.user.id)
-        target = await self.bot.submissions.target(film)
+        target = await self.bot.submissions.target(film, interaction.guild_id)
         await interaction.response.send_modal(submit_form(target))
 
     @submit.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
-            entries = await self.bot.trivia.autocomplete(current)
+            entries = await self.bot.trivia.autocomplete(current, interaction.guild_id)
         except TriviaError:
             return []
         labels = [clip(e.label, 100) for e in entries]
@@ -465,7 +465,7 @@ class Submissions(commands.Cog):
         if match["film"]:
             target = await service.film_target(int(match["film"]))
         else:  # the title as the member left it; a film that joined the catalog meanwhile is found
-            target = await service.target(values.get("title", ""))
+            target = await service.target(values.get("title", ""), interaction.guild_id)
         submission, ahead = await service.submit(
             guild_id=interaction.guild_id,
             member_id=interaction.user.id,

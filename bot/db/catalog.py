@@ -132,6 +132,23 @@ class CatalogRepository:
         rows = await self.store.fetchall("SELECT id, title, year FROM films")
         return [(r[0], r[1], r[2], aliases.get(r[0], [])) for r in rows]
 
+    async def visibility(self) -> tuple[dict[int, frozenset[int]], frozenset[tuple[int, int]]]:
+        """Which films are not offered everywhere: those whose facts all belong to servers (offered only in
+        those servers), and (server, film) pairs where that server hid every fact it could see. Read from
+        the few server-owned facts and hidden rows, never the whole catalog."""
+        owners: dict[int, set[int]] = {}
+        for film_id, guild_id in await self.store.fetchall(
+            "SELECT DISTINCT x.film_id, x.guild_id FROM facts x WHERE x.guild_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM facts g WHERE g.film_id = x.film_id AND g.guild_id IS NULL)"
+        ):
+            owners.setdefault(film_id, set()).add(guild_id)
+        hidden_all = await self.store.fetchall(
+            "SELECT h.guild_id, x.film_id FROM hidden_facts h JOIN facts x ON x.id = h.fact_id"
+            " GROUP BY h.guild_id, x.film_id HAVING count(*) = (SELECT count(*) FROM facts y"
+            " WHERE y.film_id = x.film_id AND (y.guild_id IS NULL OR y.guild_id = h.guild_id))"
+        )
+        return {f: frozenset(g) for f, g in owners.items()}, frozenset((g, f) for g, f in hidden_all)
+
     async def film(self, film_id: int) -> Film | None:
         row = await self.store.fetchone(
             "SELECT id, title, year, genre, cast_summary FROM films WHERE id = ?", (film_id,)

@@ -84,6 +84,7 @@ class ModerationService:
     def _changed(self) -> None:
         """Outbox rows were written: the delivery loop sends them now. Titles may have lost or gained facts."""
         self.submissions.outbox_wakeup.set()
+        self.trivia.visibility_changed()
 
     # --- members ---------------------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ class ModerationService:
 
     async def numbered(self, guild_id: int, film_query: str, reviewer: Reviewer) -> Numbered:
         await self.require_reviewer(guild_id, reviewer)
-        entry = await self.trivia.resolve(film_query)
+        entry = await self.trivia.resolve(film_query, guild_id, moderating=True)
         return Numbered(entry.label, await self.repo.film_facts(entry.film_id, guild_id))
 
     async def fact_for(self, guild_id: int, fact_id: int, reviewer: Reviewer) -> ModFact:
@@ -198,7 +199,9 @@ class ModerationService:
 
     async def unhide(self, guild_id: int, fact_id: int, reviewer: Reviewer) -> ModFact:
         await self.fact_for(guild_id, fact_id, reviewer)
-        return await self.repo.unhide(fact_id, guild_id, actor_of(reviewer), self.clock())
+        fact = await self.repo.unhide(fact_id, guild_id, actor_of(reviewer), self.clock())
+        self.trivia.visibility_changed()
+        return fact
 
     async def set_spoiler(self, guild_id: int, fact_id: int, reviewer: Reviewer, spoiler: bool) -> ModFact:
         await self.fact_for(guild_id, fact_id, reviewer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -140,6 +140,7 @@ class TitleIndex:
     than one object each, to keep the index small."""
 
     def __init__(self, films: Iterable[tuple[int, str, int | None, Sequence[str]]] = ()) -> None:
+        self._visible: Callable[[int], bool] | None = None  # set only for the length of one *_visible call
         self._ids: array[int] = array("q")
         self._years: array[int] = array("H")  # 0: unknown
         self._titles: list[str] = []
@@ -215,7 +216,27 @@ class TitleIndex:
         found = self._by_key.get(key)
         if found is None:
             return []
-        return [self._entry(found)] if isinstance(found, int) else [self._entry(i) for i in found]
+        entries = [self._entry(found)] if isinstance(found, int) else [self._entry(i) for i in found]
+        if self._visible is not None:
+            entries = [e for e in entries if self._visible(e.film_id)]
+        return entries
+
+    def resolve_visible(self, query: str, visible: Callable[[int], bool] | None) -> TitleEntry:
+        """`resolve`, seeing only the films `visible` accepts (those with a fact visible in one server)."""
+        self._visible = visible  # read by _bucket; these methods never await, so nothing interleaves
+        try:
+            return self.resolve(query)
+        finally:
+            self._visible = None
+
+    def suggest_visible(
+        self, query: str, visible: Callable[[int], bool] | None, limit: int = AUTOCOMPLETE_LIMIT
+    ) -> list[TitleEntry]:
+        self._visible = visible
+        try:
+            return self.suggest(query, limit)
+        finally:
+            self._visible = None
 
     def resolve(self, query: str) -> TitleEntry:
         """One film, or a domain error that says what was meant or what to type instead."""

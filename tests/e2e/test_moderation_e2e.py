@@ -376,3 +376,37 @@ async def test_owners_look_after_the_global_catalog(standin: DiscordStandIn, sta
     # The server's log holds its own decisions only; the owners' are global (`python -m bot audit`).
     log = await standin.interact(standin.slash(home, "trivia-config log", member=standin.member(permissions=ADMIN)))
     assert log.content == "Nothing in this server's moderation log yet."
+
+
+async def test_films_of_one_server_stay_in_that_server(standin: DiscordStandIn, start_bot: BotFactory):
+    home, away = standin.add_guild("Home"), standin.add_guild("Away")
+    bot = await start_bot()
+    target = await bot.submissions.target("Zardoz (1974)", int(home.id))
+    assert target.proposed
+    submission, _ = await bot.submissions.submit(
+        guild_id=int(home.id), member_id=1, member_name="Fan", target=target, year="1974",
+        text="Sean Connery wore the red loincloth for most of the shoot in Ireland.", source=None,
+    )  # fmt: skip
+    await bot.submissions.approve(submission.id, int(home.id), Reviewer(9, "Mod", True, frozenset()))
+
+    def offered(callback: Any) -> list[str]:
+        return [choice["name"] for choice in callback.data["choices"]]
+
+    assert offered(await standin.interact(standin.autocomplete(home, "trivia", "film", "zard"))) == ["Zardoz (1974)"]
+    assert offered(await standin.interact(standin.autocomplete(away, "trivia", "film", "zard"))) == []
+    refused = await standin.interact(standin.slash(away, "trivia", {"film": "Zardoz (1974)"}))
+    assert refused.ephemeral
+    assert "No film called" in refused.content
+    # A server that hid every fact of a film is not offered it; its moderators still find it to unhide.
+    moderator = standin.member(permissions=MODERATOR)
+    for number in range(1, 7):
+        await standin.interact(
+            standin.slash(away, "trivia-fact hide", {"film": "mask", "number": number}, member=moderator)
+        )
+    assert offered(await standin.interact(standin.autocomplete(away, "trivia", "film", "mask"))) == []
+    assert "Mask (1985)" in offered(await standin.interact(standin.autocomplete(home, "trivia", "film", "mask")))
+    unhide = await standin.interact(
+        standin.slash(away, "trivia-fact unhide", {"film": "mask", "number": 4}, member=moderator)
+    )
+    assert "shown in this server again" in unhide.content
+    assert "Mask (1985)" in offered(await standin.interact(standin.autocomplete(away, "trivia", "film", "mask")))
