@@ -48,7 +48,7 @@ async def test_the_bot_process_serves_trivia_and_shuts_down_cleanly_on_sigterm(s
     try:
         await asyncio.wait_for(read_until(process.stdout, "logged in as", log), 30)
         assert any("imported bundled data" in line for line in log)
-        assert any("synced 5 slash commands" in line for line in log)
+        assert any("synced 7 slash commands" in line for line in log)
 
         reply = await standin.interact(standin.slash(guild, "trivia", {"film": "maks"}))
         assert reply.embeds[0]["title"] == "Mask (1985)"
