@@ -212,3 +212,32 @@ async def test_cli_reports_and_global_fact_changes(world, store: Store, tmp_path
     audit = cli(tmp_path, "audit", env=env)
     assert audit.stdout.count("global  #") == 3
     assert "cli (" in audit.stdout
+
+
+async def test_a_report_is_closed_by_editing_or_marking_its_fact(world):
+    mod, _ = world
+    subs = mod.submissions
+    submission, _ = await subs.submit(
+        guild_id=HOME, member_id=1, member_name="Fan", target=await subs.target("mask"), text=OWN_FACT, source=None
+    )
+    fact_id = (await subs.approve(submission.id, HOME, MOD)).fact_id
+    assert fact_id is not None
+    report_id, _ = await mod.report(
+        guild_id=HOME, fact_id=fact_id, member_id=2, member_name="B", kind="wrong", details=""
+    )
+    edited = await mod.edit_reported(report_id, HOME, MOD, OWN_FACT.replace("four", "five"))
+    assert edited.status == "resolved"
+    assert edited.fact.text == OWN_FACT.replace("four", "five")
+    with pytest.raises(ModerationRefused, match="already resolved by Mod"):
+        await mod.spoiler_reported(report_id, HOME, OTHER_MOD)
+
+    global_id = (await facts_of(mod))[0]
+    second, _ = await mod.report(
+        guild_id=HOME, fact_id=global_id, member_id=2, member_name="B", kind="spoiler", details=""
+    )
+    with pytest.raises(ModerationRefused, match="global catalog"):
+        await mod.edit_reported(second, HOME, MOD, OWN_FACT)
+    assert (await mod.get_report(second, HOME)).status == "open"  # a refused edit changed nothing
+    marked = await mod.spoiler_reported(second, HOME, MOD)
+    assert marked.fact.spoiler
+    assert not (await mod.repo.fact(global_id, AWAY)).spoiler
