@@ -410,3 +410,42 @@ async def test_films_of_one_server_stay_in_that_server(standin: DiscordStandIn, 
     )
     assert "shown in this server again" in unhide.content
     assert "Mask (1985)" in offered(await standin.interact(standin.autocomplete(away, "trivia", "film", "mask")))
+
+
+async def test_a_report_card_refused_once_is_retried_and_posted_once_and_a_closed_dm_is_not_retried(
+    standin: DiscordStandIn, start_bot: BotFactory
+):
+    from tests.fake_clock import FakeClock
+
+    home = standin.add_guild("Home")
+    review_channel = home.add_text_channel("review")
+    clock = FakeClock()
+    bot = await start_bot(clock=clock)
+    await bot.submissions.set_review_channel(int(home.id), int(review_channel))
+    standin.fail("POST", f"/channels/{review_channel}/messages", 403)  # once
+    fan = standin.member(name="Private")
+    standin.closed_dms.add(fan["user"]["id"])
+    card = await standin.interact(standin.slash(home, "trivia", {"film": "mask", "number": 1}))
+    await report(standin, home, card, fan, {"What is wrong": "wrong"})
+    await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{review_channel}/messages")
+    cog: Any = bot.get_cog("Submissions")
+    await cog.deliver_due()  # the failed attempt is recorded
+    assert await cog.deliver_due() == 0  # not due before its backoff
+    clock.advance(seconds=31)
+    assert await cog.deliver_due() == 1
+    (posted,) = standin.created_messages[review_channel]
+    assert (await bot.moderation.get_report(1, int(home.id))).review_message_id == int(posted["id"])
+
+    moderator = standin.member(permissions=MODERATOR)
+    form = await standin.interact(standin.button(home, "rep:dismiss:1", member=moderator, message=posted))
+    await standin.interact(standin.modal_submit(home, form, {}, member=moderator, message=posted))
+    await standin.wait_for_dm(fan["user"]["id"])
+    await cog.deliver_due()
+    clock.advance(days=2)
+    assert await cog.deliver_due() == 0
+    rows = await bot.store.fetchall("SELECT kind, outcome, attempts FROM outbox WHERE report_id = 1 ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("report_post", "sent", 2),
+        ("report_update", "sent", 1),
+        ("report_dm", "not sent: DMs closed (403 50007)", 1),
+    ]
