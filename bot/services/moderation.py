@@ -225,7 +225,7 @@ class ModerationService:
     async def delete(self, guild_id: int, fact_id: int, reviewer: Reviewer) -> ModFact:
         await self.editable(guild_id, fact_id, reviewer)
         fact = await self.repo.delete(fact_id, guild_id, actor_of(reviewer), self.clock())
-        self.trivia.titles_changed()
+        self.trivia.visibility_changed()  # the film stays in the index; whether a server is offered it may change
         return fact
 
     # --- a server's own facts in and out ------------------------------------------------------------------
@@ -256,7 +256,7 @@ class ModerationService:
 
     async def global_delete(self, fact_id: int, owner: Actor) -> ModFact:
         fact = await self.repo.global_delete(fact_id, owner, self.clock())
-        self.trivia.titles_changed()
+        self.trivia.visibility_changed()
         return fact
 
     async def global_spoiler(self, fact_id: int, owner: Actor, spoiler: bool) -> ModFact:
