@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("--text", required=True, help="the new text")
         if action == "spoiler":
             a.add_argument("--off", action="store_true", help="no longer a spoiler")
+    a = actions.add_parser(
+        "revert", help="undo a global edit: its old text comes back", description="undo a global edit",
+        parents=[common],
+    )  # fmt: skip
+    a.add_argument("entry", type=int, help="the edit's number in `audit`")
 
     p = command("audit", "the moderation log (newest first): who changed which fact, when, before and after")
     p.add_argument("--guild", type=int, help="only this server's entries (default: all)")
@@ -366,6 +371,10 @@ async def _fact(store: Store, args: argparse.Namespace) -> int:
     """Owners' changes from the shell; recorded in the log as made by the CLI and this system user."""
     service = _moderation(store)
     actor = Actor(0, f"cli ({_user()})")
+    if args.fact_command == "revert":
+        reverted = await service.global_revert(args.entry, actor)
+        print(f"reverted audit entry #{args.entry}: the fact about {reverted.film_label} has its earlier text again")
+        return 0
     fact = (await service.global_numbered(args.film)).at(args.number)
     if args.fact_command == "edit":
         _, entry = await service.global_edit(fact.id, actor, args.text)

@@ -211,6 +211,15 @@ async def test_cli_reports_and_global_fact_changes(world, store: Store, tmp_path
     assert "pick a number from 1 to 5" in bad.stderr
     audit = cli(tmp_path, "audit", env=env)
     assert audit.stdout.count("global  #") == 3
+    entry = next(line for line in audit.stdout.splitlines() if ": edit fact" in line).split("#")[1].split()[0]
+    reverted = cli(tmp_path, "fact", "revert", entry, env=env)
+    assert reverted.returncode == 0, reverted.stderr
+    assert (await mod.repo.fact(ids[1], AWAY)).text != "A corrected fact about the film Mask."
+    again = cli(tmp_path, "fact", "revert", entry, env=env)
+    assert "The text is unchanged." in again.stderr
+    spoiler_entry = next(line for line in audit.stdout.splitlines() if ": spoiler fact" in line).split("#")[1].split()[0]
+    not_an_edit = cli(tmp_path, "fact", "revert", spoiler_entry, env=env)
+    assert "is not an edit" in not_an_edit.stderr
     assert "cli (" in audit.stdout
 
 

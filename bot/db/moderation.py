@@ -567,10 +567,11 @@ class ModerationRepository:
         )
         return [_entry(r) for r in rows]
 
-    async def audit_entry(self, entry_id: int, guild_id: int) -> AuditEntry | None:
+    async def audit_entry(self, entry_id: int, guild_id: int | None) -> AuditEntry | None:
+        """One entry of that server's log (None: of the global catalog's)."""
         rows = await self.store.fetchall(
             "SELECT id, guild_id, actor_id, actor_name, action, fact_id, target_id, before, after, at FROM audit_log"
-            " WHERE id = ? AND guild_id = ?",
+            " WHERE id = ? AND guild_id IS ?",
             (entry_id, guild_id),
         )
         return _entry(rows[0]) if rows else None

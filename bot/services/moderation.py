@@ -262,6 +262,14 @@ class ModerationService:
     async def global_spoiler(self, fact_id: int, owner: Actor, spoiler: bool) -> ModFact:
         return await self.repo.global_spoiler(fact_id, spoiler, owner, self.clock())
 
+    async def global_revert(self, entry_id: int, owner: Actor) -> ModFact:
+        """Puts back the text a global edit replaced (itself a logged edit)."""
+        entry = await self.repo.audit_entry(entry_id, None)
+        if entry is None or entry.action != "edit" or entry.fact_id is None or not entry.before:
+            raise ModerationRefused(f"Entry #{entry_id} of the global log is not an edit.")
+        fact, _ = await self.repo.global_edit(entry.fact_id, entry.before["text"], owner, self.clock())
+        return fact
+
     async def global_reports(self) -> list[Report]:
         return await self.repo.global_reports()
 
