@@ -28,15 +28,19 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import backup as backups
 from bot.db.catalog import CatalogRepository
 from bot.db.engines import open_store
+from bot.db.moderation import ModerationRepository
 from bot.db.pgstore import PostgresStore, PostgresUnavailable, is_postgres_url, redact
 from bot.db.store import SchemaTooNew, Store
 from bot.db.submissions import SubmissionRepository
 from bot.runlock import RunLock
 from bot.services.importing import import_bundled, read_catalog_files
+from bot.services.moderation import ModerationService, describe_entry
+from bot.services.submissions import SubmissionService
 from bot.services.trivia import TriviaService
 from bot.trivia.catalog_formats import to_csv, to_json
 from bot.trivia.display import render_text
 from bot.trivia.errors import EmptyCatalog, FilmNotFound, NoFacts, TriviaError
+from bot.trivia.rows import Actor
 from bot.trivia.text import plural
 
 log = logging.getLogger("bot")
@@ -131,6 +135,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=("pending", "approved", "rejected"))
     p.add_argument("--guild", type=int, help="only this server's")
 
+    command("reports", "open reports of global facts, from every server (for the bot's owners)")
+
+    p = command("fact", "change a global fact, for every server: edit, delete, or mark as a spoiler")
+    actions = p.add_subparsers(dest="fact_command", metavar="ACTION", required=True)
+    for action, text in (
+        ("edit", "replace the text (the old text stays in `audit`)"),
+        ("delete", "delete it everywhere (its text stays in `audit`)"),
+        ("spoiler", "mark it as a spoiler (--off: unmark)"),
+    ):
+        a = actions.add_parser(action, help=text, description=text, parents=[common])
+        a.add_argument("film", help="the film's title; typos and 'Title (Year)' are fine")
+        a.add_argument("number", type=int, help="the fact's number among the film's global facts (`trivia -n`)")
+        if action == "edit":
+            a.add_argument("--text", required=True, help="the new text")
+        if action == "spoiler":
+            a.add_argument("--off", action="store_true", help="no longer a spoiler")
+    a = actions.add_parser(
+        "revert", help="undo a global edit: its old text comes back", description="undo a global edit",
+        parents=[common],
+    )  # fmt: skip
+    a.add_argument("entry", type=int, help="the edit's number in `audit`")
+
+    p = command("audit", "the moderation log (newest first): who changed which fact, when, before and after")
+    p.add_argument("--guild", type=int, help="only this server's entries (default: all)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
+
     p = command("backup", "copy the database safely, even while the bot runs")
     p.add_argument("file", type=Path, metavar="FILE", help="the copy to write; a folder gets a dated file name")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -198,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "trivia": _trivia,
             "stats": _stats,
             "submissions": _submissions,
+            "audit": _audit,
+            "reports": _reports,
+            "fact": _fact,
         }
         return asyncio.run(_with_store(location, handlers[args.command], args))
     except PostgresUnavailable as error:
@@ -329,6 +362,53 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {output}: {error.strerror}") from None
     facts = sum(len(f.facts) for f in films)
     print(f"wrote {plural(len(films), 'film')}, {plural(facts, 'fact')} to {output}")
+    return 0
+
+
+async def _audit(store: Store, args: argparse.Namespace) -> int:
+    entries = await ModerationRepository(store).audit_entries(
+        args.guild, all_guilds=args.guild is None, limit=max(1, args.limit)
+    )
+    for entry in entries:
+        where = "global" if entry.guild_id is None else f"guild {entry.guild_id}"
+        print(f"{where}  {describe_entry(entry)}")
+    print(plural(len(entries), "entry", "entries"))
+    return 0
+
+
+def _moderation(store: Store) -> ModerationService:
+    trivia = TriviaService(store)
+    return ModerationService(store, trivia, SubmissionService(store, trivia))
+
+
+async def _reports(store: Store, args: argparse.Namespace) -> int:
+    reports = await _moderation(store).global_reports()
+    for r in reports:
+        reasons = "; ".join(f"{x.kind} by {x.member_name}" + (f": {x.details}" if x.details else "") for x in r.reasons)
+        print(f"#{r.id}  guild {r.guild_id}  {r.fact.film_label}  fact {r.fact.id}  {reasons}\n    {r.fact.text}")
+    print(plural(len(reports), "open report"))
+    return 0
+
+
+async def _fact(store: Store, args: argparse.Namespace) -> int:
+    """Owners' changes from the shell; recorded in the log as made by the CLI and this system user."""
+    service = _moderation(store)
+    actor = Actor(0, f"cli ({_user()})")
+    if args.fact_command == "revert":
+        reverted = await service.global_revert(args.entry, actor)
+        print(f"reverted audit entry #{args.entry}: the fact about {reverted.film_label} has its earlier text again")
+        return 0
+    fact = (await service.global_numbered(args.film)).at(args.number)
+    if args.fact_command == "edit":
+        _, entry = await service.global_edit(fact.id, actor, args.text)
+        print(f"edited global fact {args.number} of {fact.film_label} (the old text is audit entry #{entry})")
+    elif args.fact_command == "delete":
+        await service.global_delete(fact.id, actor)
+        print(f"deleted global fact {args.number} of {fact.film_label} (its text is kept in `audit`)")
+    else:
+        await service.global_spoiler(fact.id, actor, not args.off)
+        state = "no longer a spoiler" if args.off else "marked as a spoiler"
+        print(f"global fact {args.number} of {fact.film_label} is {state}")
     return 0
 
 

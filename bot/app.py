@@ -24,6 +24,7 @@ from bot.db.meta import MetaRepository
 from bot.db.store import DatabaseBusy, Store
 from bot.services.daily import DailyService
 from bot.services.importing import import_bundled
+from bot.services.moderation import ModerationService
 from bot.services.quiz import QuizService
 from bot.services.submissions import SubmissionService
 from bot.services.trivia import TriviaService
@@ -33,7 +34,7 @@ from cogs.kit import admit, report_interaction_error
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.quiz")
+EXTENSIONS = ("cogs.lookup", "cogs.daily", "cogs.submissions", "cogs.quiz", "cogs.moderation")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHUTDOWN_GRACE_SECONDS = 5.0
 
@@ -127,6 +128,7 @@ class TriviaBot(commands.Bot):
         self._daily: DailyService | None = None
         self._submissions: SubmissionService | None = None
         self._quiz: QuizService | None = None
+        self._moderation: ModerationService | None = None
         uses, per = settings.lookup_rate
         # /trivia and its "Another fact" button, per member: one member cannot flood a channel.
         self.lookup_limit = RateLimit(uses, per, lambda: self.clock().timestamp())
@@ -155,6 +157,10 @@ class TriviaBot(commands.Bot):
     def quiz(self) -> QuizService:
         return _started(self._quiz, "quiz service")
 
+    @property
+    def moderation(self) -> ModerationService:
+        return _started(self._moderation, "moderation service")
+
     async def setup_hook(self) -> None:
         self._store = await open_store(configured_location(self.settings))
         self._store.shards = (self.settings.shard_count, self.settings.shard_ids)  # loops serve our guilds only
@@ -179,6 +185,7 @@ class TriviaBot(commands.Bot):
         )
         if self.store.engine == "postgres":  # another process's import: the title index drops at once
             await self.store.on_catalog_change(self.trivia.titles_changed)
+        self._moderation = ModerationService(self.store, self.trivia, self.submissions, clock=self.clock)
         await self.import_bundled_data()
         await self.trivia.refresh_titles()
         for extension in (*self.initial_extensions, *self.settings.extra_extensions):

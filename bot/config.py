@@ -36,6 +36,7 @@ class Settings:
     submission_cooldown_seconds: float = 60.0
     extra_extensions: tuple[str, ...] = ()
     lookup_rate: tuple[int, float] = (5, 30.0)
+    owner_ids: frozenset[int] = frozenset()  # besides the application's owner or team: who runs the global catalog
     env_file: Path | None = None  # the .env file read, if any (logged at start)
     quiz_tick_seconds: float = 1.0
     quiz_cooldown_seconds: float = 60.0
@@ -166,6 +167,7 @@ def load_settings(
         extra_extensions=tuple(
             name.strip() for name in (_optional(values, "EXTRA_EXTENSIONS") or "").split(",") if name.strip()
         ),
+        owner_ids=_id_list(values, "OWNER_IDS"),
         env_file=read.resolve() if read is not None else None,
         database_url=_url(values, "DATABASE_URL", ("postgresql", "postgres")),
         **_shards(values),
@@ -204,6 +206,16 @@ def _shards(values: Mapping[str, str | None]) -> dict[str, object]:
     if not ids:
         raise ConfigError("SHARD_IDS is empty: give at least one shard id, or leave it out to run them all.")
     return {"shard_count": count, "shard_ids": tuple(sorted(ids))}
+
+
+def _id_list(values: Mapping[str, str | None], name: str) -> frozenset[int]:
+    """Comma- or space-separated Discord ids."""
+    ids = set()
+    for raw in (_optional(values, name) or "").replace(",", " ").split():
+        if not raw.isdigit() or int(raw) <= 0:
+            raise ConfigError(f"{name} must list Discord user ids separated by commas, not {raw!r}.")
+        ids.add(int(raw))
+    return frozenset(ids)
 
 
 def _database_path(

@@ -15,7 +15,7 @@ from bot.services.daily import CHANNEL_DELETED, ScheduleListing
 from bot.trivia.rows import ClaimedPost
 from bot.trivia.schedule import suggest_timezones
 from bot.trivia.text import plural
-from cogs.fact_card import fact_embed, fact_view
+from cogs.fact_card import card_view, fact_embed
 from cogs.kit import (
     POST_PERMISSIONS,
     Interaction,
@@ -102,6 +102,7 @@ class Daily(commands.Cog):
         time="Local time, 24-hour HH:MM (9am and 9:05 pm work too)",
         timezone="IANA time zone such as Europe/London (default UTC)",
         film="Only facts about this film (default: every film)",
+        spoilers="Allow facts marked as spoilers (default: no)",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def set_(
@@ -111,6 +112,7 @@ class Daily(commands.Cog):
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64] | None = None,
         film: app_commands.Range[str, 1, 200] | None = None,
+        spoilers: bool = False,
     ) -> None:
         assert interaction.guild is not None
         ensure_bot_can_post(interaction, channel)
@@ -121,9 +123,11 @@ class Daily(commands.Cog):
             timezone=timezone,
             film=film,
             admin_id=interaction.user.id,
+            spoilers=spoilers,
         )
         s = view.schedule
         about = f" about **{safe(view.film_label)}**" if view.film_label else ""
+        about += ", spoilers included" if s.spoilers else ""
         await interaction.response.send_message(
             f"Daily trivia{about} set for {channel.mention} at {s.local_time} ({s.timezone}). "
             f"Next post {discord.utils.format_dt(s.next_due_at, 'F')} ({discord.utils.format_dt(s.next_due_at, 'R')}).",
@@ -138,7 +142,7 @@ class Daily(commands.Cog):
 
     @set_.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
     @daily.command(name="stop", description="Stop the daily fact in a channel")
     @app_commands.describe(channel="The channel to stop posting in")
@@ -219,7 +223,7 @@ class Daily(commands.Cog):
             channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
             message = await channel.send(
                 embed=fact_embed(card, heading="Fact of the day"),
-                view=fact_view(card.film_id, reply=True),
+                view=card_view(card, reply=True),
                 # Same nonce on a re-send after a crash: Discord returns the first message instead.
                 nonce=f"daily-{post.id}",
                 allowed_mentions=discord.AllowedMentions.none(),

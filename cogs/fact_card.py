@@ -11,10 +11,12 @@ from typing import Any
 import discord
 
 from bot.trivia.display import FactCard, credit_text
-from bot.trivia.errors import check_row_id
+from bot.trivia.errors import TriviaError, check_row_id
+from bot.trivia.moderation import MAX_DETAILS
 from cogs.kit import (
     DESCRIPTION_LIMIT,
     FOOTER_LIMIT,
+    MODAL_TITLE_LIMIT,
     TITLE_LIMIT,
     TOTAL_LIMIT,
     Interaction,
@@ -25,6 +27,8 @@ from cogs.kit import (
 )
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
+SPOILER_NOTE = "⚠️ **Spoiler** (click to reveal)\n"
+REPORT_FORM_TITLE = "Report this fact"
 SOURCE_SHOWN = 500  # a source is a link or a citation; more is noise under the fact
 
 
@@ -39,7 +43,11 @@ def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
         embed.add_field(name="Source", value=clip(safe(card.source), SOURCE_SHOWN), inline=False)
     embed.set_footer(text=clip(f"{clip(card.section, 100)} · {card.counter}", FOOTER_LIMIT))
     room = min(DESCRIPTION_LIMIT, TOTAL_LIMIT - len(embed)) - len(credit_line)
-    embed.description = clip(safe(card.text), room) + credit_line
+    if card.spoiler:  # behind Discord's spoiler markup, with a note saying why it is covered
+        room -= len(SPOILER_NOTE) + 4
+        embed.description = f"{SPOILER_NOTE}||{clip(safe(card.text), room)}||{credit_line}"
+    else:
+        embed.description = clip(safe(card.text), room) + credit_line
     return embed
 
 
@@ -79,9 +87,75 @@ class AnotherFactButton(
             self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
         )
         answer = interaction.response.send_message if self.reply else interaction.response.edit_message
-        await answer(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
+        await answer(embed=fact_embed(shown.card), view=card_view(shown.card))
         await shown.remember()  # after answering: the member never waits for the write
 
 
-def fact_view(film_id: int, *, reply: bool = False) -> discord.ui.View:
-    return static_view(AnotherFactButton(film_id, reply=reply))
+def fact_view(film_id: int, *, reply: bool = False, fact_id: int | None = None) -> discord.ui.View:
+    """Another fact, and (given the fact shown) Report beside it."""
+    if fact_id is None:
+        return static_view(AnotherFactButton(film_id, reply=reply))
+    return static_view(AnotherFactButton(film_id, reply=reply), ReportButton(fact_id))
+
+
+def card_view(card: FactCard, *, reply: bool = False) -> discord.ui.View:
+    return fact_view(card.film_id, reply=reply, fact_id=card.fact_id)
+
+
+class ReportButton(
+    ReportingItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"trivia:report:(?P<fact_id>[0-9]{1,19})",
+):
+    """Opens the report form for the fact on the card; the fact id rides in the custom_id (and in the
+    form's), so both work after a restart."""
+
+    def __init__(self, fact_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Report", emoji="🚩", style=discord.ButtonStyle.secondary, custom_id=f"trivia:report:{fact_id}"
+            )
+        )
+        self.fact_id = fact_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReportButton:
+        return cls(int(match["fact_id"]))
+
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise TriviaError("Reports can only be sent from a server.")
+        check_row_id(self.fact_id, "fact")
+        fact = await interaction.client.moderation.reportable(interaction.guild_id, self.fact_id)
+        await interaction.response.send_modal(report_form(self.fact_id, fact.film_label))
+
+
+def report_form(fact_id: int, film_label: str) -> discord.ui.Modal:
+    """Stopped before sending: its answer is routed by its custom_id (cogs/moderation.py)."""
+    modal = discord.ui.Modal(
+        title=clip(f"Report a fact: {film_label}", MODAL_TITLE_LIMIT), custom_id=f"report:{fact_id}"
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="What is wrong",
+            custom_id="kind",
+            default="wrong",
+            required=False,
+            max_length=20,
+            placeholder="wrong, spoiler, offensive, duplicate or other",
+        )
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Details (optional)",
+            custom_id="details",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=MAX_DETAILS,
+            placeholder="What should it say, or where is it wrong?",
+        )
+    )
+    modal.stop()
+    return modal

@@ -66,10 +66,13 @@ class ChannelNotUsable(TriviaError):
     pass
 
 
-async def film_choices(bot: TriviaBot, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for every `film` option: "Title (Year)" labels, best first, at most 25."""
+async def film_choices(
+    bot: TriviaBot, current: str, guild_id: int | None = None
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for every `film` option: "Title (Year)" labels, best first, at most 25; only films
+    with a fact visible in that server."""
     try:
-        entries = await bot.trivia.autocomplete(current)
+        entries = await bot.trivia.autocomplete(current, guild_id)
     except TriviaError:
         return []
     labels = [clip(e.label, CHOICE_LIMIT) for e in entries]

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.trivia.titles import MAX_QUERY_LENGTH
-from cogs.fact_card import AnotherFactButton, fact_embed, fact_view
+from cogs.fact_card import AnotherFactButton, ReportButton, card_view, fact_embed
 from cogs.kit import film_choices
 
 if TYPE_CHECKING:
@@ -21,10 +21,10 @@ class Lookup(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AnotherFactButton)
+        self.bot.add_dynamic_items(AnotherFactButton, ReportButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(AnotherFactButton)
+        self.bot.remove_dynamic_items(AnotherFactButton, ReportButton)
 
     @app_commands.command(name="trivia", description="A behind-the-scenes fact about a film")
     @app_commands.describe(
@@ -43,12 +43,12 @@ class Lookup(commands.Cog):
             film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
         )
         # Answer first, then note what the channel was shown: the member never waits for the write.
-        await interaction.response.send_message(embed=fact_embed(shown.card), view=fact_view(shown.card.film_id))
+        await interaction.response.send_message(embed=fact_embed(shown.card), view=card_view(shown.card))
         await shown.remember()
 
     @trivia.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
 
 async def setup(bot: TriviaBot) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,10 +19,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.faults import failpoint
+from bot.services.moderation import DISCORD_IMPORT_BYTES, describe_entry
 from bot.services.submissions import Reviewer, Target
 from bot.trivia.errors import TriviaError, check_row_id
+from bot.trivia.moderation import parse_yes_no
 from bot.trivia.records import MAX_TITLE_LENGTH as MAX_TITLE
-from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, OutboxItem, Submission
+from bot.trivia.rows import (
+    DECISION_DM,
+    REPORT_DM,
+    REPORT_KINDS,
+    REVIEW_POST,
+    REVIEW_UPDATE,
+    Actor,
+    OutboxItem,
+    Submission,
+)
 from bot.trivia.submissions import MAX_FACT, MAX_REASON, MAX_SOURCE, MIN_FACT
 from cogs.fact_card import EMBED_COLOUR, SOURCE_SHOWN
 from cogs.kit import (
@@ -39,6 +52,7 @@ from cogs.kit import (
     send_ephemeral,
     static_view,
 )
+from cogs.paginator import send_pages
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -143,6 +157,9 @@ EDIT_FORM = re.compile(r"review-edit:(?P<id>[0-9]{1,19})")
 REJECT_FORM = re.compile(r"review-reject:(?P<id>[0-9]{1,19})")
 
 
+FormHandler = Callable[[discord.Interaction, re.Match[str], dict[str, str]], Awaitable[None]]
+
+
 def stateless(modal: discord.ui.Modal) -> discord.ui.Modal:
     modal.stop()  # send_modal keeps only unfinished modals; this one is answered by its custom_id
     return modal
@@ -170,6 +187,16 @@ def submit_form(target: Target) -> discord.ui.Modal:
             required=False,
             max_length=MAX_SOURCE,
             placeholder="A link, a book, an interview",
+        )
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Spoiler? (yes or no)",
+            custom_id="spoiler",
+            required=False,
+            default="no",
+            max_length=5,
+            placeholder="yes: it gives away the plot, and is shown covered",
         )
     )
     if target.proposed:
@@ -263,6 +290,13 @@ class Submissions(commands.Cog):
         self.bot = bot
         self._delivering = asyncio.Lock()
         self._delivery: asyncio.Task[None] | None = None
+        # Forms routed by custom_id: this cog's own, and those other cogs add (add_form_route), so one
+        # listener answers every form and only a form nobody routes is read as one from an older version.
+        self.form_routes: list[tuple[re.Pattern[str], FormHandler]] = [
+            (SUBMIT_FORM, self._submit_form),
+            (EDIT_FORM, self._edit_form),
+            (REJECT_FORM, self._reject_form),
+        ]
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
@@ -293,25 +327,30 @@ class Submissions(commands.Cog):
     async def submit(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 200]) -> None:
         assert interaction.guild_id is not None
         await self.bot.submissions.precheck(interaction.guild_id, interaction.user.id)
-        target = await self.bot.submissions.target(film)
+        target = await self.bot.submissions.target(film, interaction.guild_id)
         await interaction.response.send_modal(submit_form(target))
 
     @submit.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current)
+        return await film_choices(self.bot, current, interaction.guild_id)
 
-    @app_commands.command(name="trivia-review", description="Review the oldest waiting submission")
+    @app_commands.command(name="trivia-review", description="Review the oldest waiting submission or report")
     @app_commands.guild_only()
     async def review(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.bot.submissions.require_reviewer(interaction.guild_id, reviewer_from(interaction))
-        submission, waiting = await self.bot.submissions.next_pending(interaction.guild_id)
-        if submission is None:
+        item = await self.bot.moderation.next_item(interaction.guild_id, reviewer_from(interaction))
+        if item.report is not None:  # the oldest waiting is a report: its card, from the moderation cog
+            moderation: Any = self.bot.get_cog("Moderation")
+            embed, view = moderation.report_message(item.report, waiting=item.waiting_text)
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            return
+        if item.submission is None:
             await interaction.response.send_message("Nothing is waiting for review. 🎉", ephemeral=True)
             return
-        await interaction.response.send_message(
-            embed=review_embed(submission, waiting=waiting), view=review_view(submission.id), ephemeral=True
-        )
+        embed = review_embed(item.submission, waiting=item.submissions_waiting)
+        if item.reports_waiting:
+            embed.set_footer(text=item.waiting_text)
+        await interaction.response.send_message(embed=embed, view=review_view(item.submission.id), ephemeral=True)
 
     @config.command(name="review-channel", description="Post each new submission here, with review buttons")
     @app_commands.describe(channel="The channel reviewers watch")
@@ -336,6 +375,64 @@ class Submissions(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    @config.command(name="unblock", description="Let a blocked member submit facts again")
+    @app_commands.describe(member="The member to unblock")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
+        assert interaction.guild_id is not None
+        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        await self.bot.moderation.unblock(interaction.guild_id, member.id, admin)
+        await interaction.response.send_message(
+            f"{member.mention} can submit facts here again.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @config.command(name="import", description="Import a page, JSON or CSV file as this server's own facts")
+    @app_commands.describe(file="A Making Of page (.txt), or JSON or CSV in the export format; up to 2 MiB")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        assert interaction.guild_id is not None
+        limit = DISCORD_IMPORT_BYTES
+        if file.size > limit:
+            raise TriviaError(
+                f"**{safe(file.filename)}** is {file.size // 1024} KiB; the limit here is {limit // 2**20} MiB. "
+                "Split it, or import it on the host with `python -m bot import`."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)  # downloading may take a moment
+        raw = await file.read()
+        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        summary = await self.bot.moderation.import_file(interaction.guild_id, admin, file.filename, raw)
+        await interaction.followup.send(
+            f"Imported **{safe(file.filename)}** as this server's facts: {summary.describe()}.", ephemeral=True
+        )
+
+    @config.command(name="export", description="This server's own facts as a JSON file (the import format)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        text, count = await self.bot.moderation.export_json(interaction.guild_id)
+        if count == 0:
+            await interaction.response.send_message(
+                "This server has no facts of its own yet (approved submissions and imports).", ephemeral=True
+            )
+            return
+        data = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"trivia-facts-{interaction.guild_id}.json")
+        noun = "fact" if count == 1 else "facts"
+        await interaction.response.send_message(
+            f"This server's own {count} {noun}. `/trivia-config import` reads the file back.", file=data, ephemeral=True
+        )
+
+    @config.command(name="log", description="This server's moderation log: who changed what, and when")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def log_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        entries = await self.bot.moderation.log(interaction.guild_id)
+        if not entries:
+            await interaction.response.send_message("Nothing in this server's moderation log yet.", ephemeral=True)
+            return
+        await send_pages(interaction, "Moderation log", [safe(describe_entry(e)) for e in entries])
+
     # --- forms, routed by their custom_id ----------------------------------------------------------
 
     @commands.Cog.listener()
@@ -343,8 +440,7 @@ class Submissions(commands.Cog):
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        routes = ((SUBMIT_FORM, self._submit_form), (EDIT_FORM, self._edit_form), (REJECT_FORM, self._reject_form))
-        for pattern, handler in routes:
+        for pattern, handler in self.form_routes:
             match = pattern.fullmatch(custom_id)
             if match:
                 if not await admit(interaction):
@@ -369,7 +465,7 @@ class Submissions(commands.Cog):
         if match["film"]:
             target = await service.film_target(int(match["film"]))
         else:  # the title as the member left it; a film that joined the catalog meanwhile is found
-            target = await service.target(values.get("title", ""))
+            target = await service.target(values.get("title", ""), interaction.guild_id)
         submission, ahead = await service.submit(
             guild_id=interaction.guild_id,
             member_id=interaction.user.id,
@@ -378,6 +474,7 @@ class Submissions(commands.Cog):
             text=values.get("fact", ""),
             source=values.get("source") or None,
             year=values.get("year"),
+            spoiler=parse_yes_no(values.get("spoiler"), "Spoiler"),
         )
         queue = "next in line" if ahead == 0 else f"{ahead} ahead of it"
         await interaction.response.send_message(
@@ -456,6 +553,12 @@ class Submissions(commands.Cog):
     async def _deliver(self, item: OutboxItem) -> None:
         service = self.bot.submissions
         try:
+            if item.kind in REPORT_KINDS:  # a report's side effect: the moderation cog knows how it looks
+                from cogs.moderation import Moderation  # the two cogs share one delivery loop
+
+                await cog_of(self.bot, Moderation).deliver(item)
+                return
+            assert item.submission_id is not None
             submission = await service.get(item.submission_id)
             if submission is None:  # pragma: no cover - submissions are never deleted
                 await service.delivered(item, "gave up: no such submission")
@@ -468,8 +571,9 @@ class Submissions(commands.Cog):
         except discord.Forbidden as error:
             # A closed DM (50007) is the member's choice: logged, done, never retried. A review channel
             # the bot lost access to may be fixed by the admins: retried with backoff, then given up.
-            if item.kind == DECISION_DM:
-                log.info("DMs closed; member not told about submission #%s: %s", item.submission_id, error)
+            if item.kind in (DECISION_DM, REPORT_DM):
+                about = item.report_id or item.submission_id
+                log.info("DMs closed; member not told about %s #%s: %s", item.kind, about, error)
                 await service.delivered(item, f"not sent: DMs closed (403 {error.code})")
             else:
                 await service.delivery_failed(item, f"403 {error.code}: {error.text}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import aiosqlite
@@ -72,25 +72,37 @@ class CatalogRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def import_films(self, films: Sequence[FilmRecord]) -> ImportSummary:
+    async def import_films(
+        self,
+        films: Sequence[FilmRecord],
+        *,
+        before_commit: Callable[[aiosqlite.Connection, ImportSummary], Awaitable[None]] | None = None,
+    ) -> ImportSummary:
         """Commits in bounded chunks, each a whole number of films with all their facts (every record of
         one film identity lands in the same chunk), so readers see the catalog consistent at every
         commit and the write lock is never held for long: other processes (the bot answering members)
         write between chunks. A failure half-way keeps the chunks already committed, each film whole;
         running the same import again skips what is there (content hashes) and finishes it.
 
+        With `before_commit` (a server's import from Discord, at most a few MiB, whose audit record must
+        land with it) everything is one transaction instead, the audit record written in it.
+
         Titles are normalised and facts hashed before each transaction, and the statements are one per
         kind of row per chunk: a million facts cost a few hundred round trips, not a million."""
         summary = ImportSummary()
         first_new = await self.last_fact_id()
         chunks = _chunks(films)
-        for number, chunk in enumerate(chunks):
-            prepared = [
-                (norm, film, [fact_hash_for(norm, film.year, f.text) for f in film.facts])
-                for norm, film in ((normalise_title(film.title), film) for film in chunk)
-            ]
+        if before_commit is not None:
             async with self.store.transaction() as conn:
-                summary = summary + await self._import_chunk(conn, prepared)
+                for chunk in chunks:
+                    summary = summary + await self._import_chunk(conn, _prepared(chunk))
+                summary = summary + await _reconcile_pages(conn, films, first_new)
+                await before_commit(conn, summary)
+                failpoint("import.before_commit")
+            return summary
+        for number, chunk in enumerate(chunks):
+            async with self.store.transaction() as conn:
+                summary = summary + await self._import_chunk(conn, _prepared(chunk))
                 failpoint("import.before_commit")
             failpoint("import.chunk")
             if number + 1 < len(chunks):
@@ -205,6 +217,23 @@ class CatalogRepository:
         assert row is not None
         return int(row[0]), int(row[1]), int(row[2])
 
+    async def visibility(self) -> tuple[dict[int, frozenset[int]], frozenset[tuple[int, int]]]:
+        """Which films are not offered everywhere: those whose facts all belong to servers (offered only in
+        those servers), and (server, film) pairs where that server hid every fact it could see. Read from
+        the few server-owned facts and hidden rows, never the whole catalog."""
+        owners: dict[int, set[int]] = {}
+        for film_id, guild_id in await self.store.fetchall(
+            "SELECT DISTINCT x.film_id, x.guild_id FROM facts x WHERE x.guild_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM facts g WHERE g.film_id = x.film_id AND g.guild_id IS NULL)"
+        ):
+            owners.setdefault(film_id, set()).add(guild_id)
+        hidden_all = await self.store.fetchall(
+            "SELECT h.guild_id, x.film_id FROM hidden_facts h JOIN facts x ON x.id = h.fact_id"
+            " GROUP BY h.guild_id, x.film_id HAVING count(*) = (SELECT count(*) FROM facts y"
+            " WHERE y.film_id = x.film_id AND (y.guild_id IS NULL OR y.guild_id = h.guild_id))"
+        )
+        return {f: frozenset(g) for f, g in owners.items()}, frozenset((g, f) for g, f in hidden_all)
+
     async def film(self, film_id: int) -> Film | None:
         row = await self.store.fetchone(
             "SELECT id, title, year, genre, cast_summary FROM films WHERE id = ?", (film_id,)
@@ -214,21 +243,27 @@ class CatalogRepository:
     async def film_facts(
         self, film_id: int, guild_id: int | None, *, channel_id: int | None = None
     ) -> FilmFacts | None:
-        """A film, the facts visible in a guild (global ones and its own) and, given a channel, which of
-        them it has been shown this cycle: everything /trivia reads, in one round trip."""
+        """A film, the facts visible in a guild (global ones and its own, less those it hid) and, given a
+        channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip."""
         rows = await self.store.fetchall(
             "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.id AS fact_id, x.text, x.section, x.credit,"
-            " x.source, x.origin, x.guild_id, c.id AS shown FROM films f"
+            " x.source, x.origin, x.guild_id, c.id AS shown,"
+            " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler)"
+            " AS spoiler FROM films f"
             " LEFT JOIN facts x ON x.film_id = f.id AND (x.guild_id IS NULL OR x.guild_id = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = x.id)"
             " LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
             " WHERE f.id = ? ORDER BY x.id",
-            (guild_id, channel_id, film_id),
+            (guild_id, guild_id, guild_id, channel_id, film_id),
         )
         if not rows:
             return None
         film = _film(rows[0])
         facts = [
-            Fact(r["fact_id"], film.id, r["text"], r["section"], r["credit"], r["source"], r["origin"], r["guild_id"])
+            Fact(
+                r["fact_id"], film.id, r["text"], r["section"], r["credit"], r["source"], r["origin"], r["guild_id"],
+                bool(r["spoiler"]),
+            )
             for r in rows
             if r["fact_id"] is not None
         ]
@@ -277,6 +312,14 @@ class CatalogRepository:
         )
         assert row is not None
         return CatalogStats(*row)
+
+
+def _prepared(films: Sequence[FilmRecord]) -> list[tuple[str, FilmRecord, list[bytes]]]:
+    """Titles normalised and facts hashed outside the transaction: CPU work never holds the write lock."""
+    return [
+        (norm, film, [fact_hash_for(norm, film.year, f.text) for f in film.facts])
+        for norm, film in ((normalise_title(film.title), film) for film in films)
+    ]
 
 
 def imported_from(film: FilmRecord) -> str:

@@ -20,6 +20,7 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
     return Schedule(
         row["id"], row["guild_id"], row["channel_id"], row["local_time"], row["timezone"], row["film_id"],
         from_epoch(row["next_due_at"]), row["last_posted_date"], row["paused_reason"], row["problem"],
+        bool(row["spoilers"]),
     )  # fmt: skip
 
 
@@ -30,6 +31,18 @@ def _post(row: aiosqlite.Row) -> ClaimedPost:
     )  # fmt: skip
 
 
+# Not hidden in the schedule's server, and not a spoiler there unless the schedule allows spoilers.
+_ELIGIBLE = (
+    " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = facts.id)"
+    " AND (? = 1 OR coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = facts.id),"
+    " facts.spoiler) = 0)"
+)
+
+
+def _eligible(schedule: Schedule) -> tuple[int, int, int]:
+    return schedule.guild_id, int(schedule.spoilers), schedule.guild_id
+
+
 class DailyRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -37,7 +50,7 @@ class DailyRepository:
     async def by_channel(self, channel_id: int) -> Schedule | None:
         row = await self.store.fetchone(
             "SELECT id, guild_id, channel_id, local_time, timezone, film_id, next_due_at, last_posted_date,"
-            " paused_reason, problem FROM daily_schedules WHERE channel_id = ?",
+            " paused_reason, problem, spoilers FROM daily_schedules WHERE channel_id = ?",
             (channel_id,),
         )
         return _schedule(row) if row else None
@@ -45,7 +58,7 @@ class DailyRepository:
     async def for_guild(self, guild_id: int) -> list[Schedule]:
         rows = await self.store.fetchall(
             "SELECT id, guild_id, channel_id, local_time, timezone, film_id, next_due_at, last_posted_date,"
-            " paused_reason, problem FROM daily_schedules WHERE guild_id = ? ORDER BY next_due_at",
+            " paused_reason, problem, spoilers FROM daily_schedules WHERE guild_id = ? ORDER BY next_due_at",
             (guild_id,),
         )
         return [_schedule(r) for r in rows]
@@ -61,17 +74,28 @@ class DailyRepository:
         next_due_at: datetime,
         admin_id: int,
         now: datetime,
+        spoilers: bool = False,
     ) -> Schedule:
         """Creates or replaces the channel's schedule; setting it again also lifts a pause."""
         async with self.store.transaction() as conn:
             await conn.execute(
                 "INSERT INTO daily_schedules (guild_id, channel_id, local_time, timezone, film_id, next_due_at,"
-                " created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " created_by, updated_at, spoilers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
                 " local_time = excluded.local_time, timezone = excluded.timezone, film_id = excluded.film_id,"
                 " next_due_at = excluded.next_due_at, paused_reason = NULL, problem = NULL,"
-                " updated_at = excluded.updated_at",
-                (guild_id, channel_id, local_time, timezone, film_id, to_epoch(next_due_at), admin_id, to_epoch(now)),
+                " updated_at = excluded.updated_at, spoilers = excluded.spoilers",
+                (
+                    guild_id,
+                    channel_id,
+                    local_time,
+                    timezone,
+                    film_id,
+                    to_epoch(next_due_at),
+                    admin_id,
+                    to_epoch(now),
+                    int(spoilers),
+                ),
             )
         saved = await self.by_channel(channel_id)
         assert saved is not None
@@ -110,7 +134,7 @@ class DailyRepository:
         shards, shard_params = self.store.shard_sql("guild_id")  # only this process's guilds
         rows = await self.store.fetchall(
             "SELECT id, guild_id, channel_id, local_time, timezone, film_id, next_due_at, last_posted_date,"  # noqa: S608
-            " paused_reason, problem FROM daily_schedules"
+            " paused_reason, problem, spoilers FROM daily_schedules"
             f" WHERE paused_reason IS NULL AND next_due_at <= ?{shards} ORDER BY next_due_at LIMIT ?",
             (to_epoch(now), *shard_params, limit),
         )
@@ -180,9 +204,10 @@ class DailyRepository:
         conn: aiosqlite.Connection, schedule: Schedule, cycle: int, rng: random.Random
     ) -> int | None:
         async with conn.execute(
-            "SELECT id FROM facts WHERE film_id = ? AND (guild_id IS NULL OR guild_id = ?)"
-            " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?) ORDER BY id",
-            (schedule.film_id, schedule.guild_id, schedule.channel_id, cycle),
+            "SELECT id FROM facts WHERE film_id = ? AND (guild_id IS NULL OR guild_id = ?)"  # noqa: S608 - ? marks only
+            + _ELIGIBLE
+            + " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?) ORDER BY id",
+            (schedule.film_id, schedule.guild_id, *_eligible(schedule), schedule.channel_id, cycle),
         ) as cursor:
             ids = [r[0] for r in await cursor.fetchall()]
         return rng.choice(ids) if ids else None
@@ -203,10 +228,11 @@ class DailyRepository:
         start = rng.randint(bounds[0], bounds[1])
         for low, high in ((start, bounds[1]), (bounds[0], start - 1)):
             async with conn.execute(
-                "SELECT id FROM facts WHERE id BETWEEN ? AND ? AND (guild_id IS NULL OR guild_id = ?)"
-                " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?)"
+                "SELECT id FROM facts WHERE id BETWEEN ? AND ? AND (guild_id IS NULL OR guild_id = ?)"  # noqa: S608
+                + _ELIGIBLE
+                + " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?)"
                 " ORDER BY id LIMIT 1",
-                (low, high, schedule.guild_id, schedule.channel_id, cycle),
+                (low, high, schedule.guild_id, *_eligible(schedule), schedule.channel_id, cycle),
             ) as cursor:
                 row = await cursor.fetchone()
             if row:

@@ -14,7 +14,7 @@ from functools import lru_cache
 # Tables whose rows have an `id` identity column: an INSERT into them returns the new id (SQLite's lastrowid).
 _ID_TABLES = frozenset(
     {"films", "facts", "channel_shown", "daily_schedules", "daily_posts", "submissions", "submission_events",
-     "outbox", "quiz_games", "quiz_rounds"}
+     "outbox", "quiz_games", "quiz_rounds", "reports", "audit_log"}
 )  # fmt: skip
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|:[A-Za-z_][A-Za-z0-9_]*|--[^\n]*")
 _IFNULL = re.compile(r"\bifnull\s*\(", re.IGNORECASE)

@@ -15,7 +15,8 @@ from bot.db.store import Store
 TABLES = (
     "films", "film_aliases", "facts", "channel_shown", "meta",
     "daily_schedules", "daily_posts",
-    "guild_settings", "submissions", "submission_events", "blocked_submitters", "outbox",
+    "guild_settings", "submissions", "submission_events", "blocked_submitters",
+    "reports", "report_reasons", "hidden_facts", "spoiler_marks", "audit_log", "outbox",
     "quiz_games", "quiz_rounds", "quiz_answers",
 )  # fmt: skip
 NOT_COPIED = ("schema_migrations",)  # each engine keeps its own record of migrations

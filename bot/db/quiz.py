@@ -47,6 +47,14 @@ def _film(row: Sequence[object]) -> FilmChoice:
     return FilmChoice(int(row[0]), str(row[1]), row[2], str(row[3] or ""))  # type: ignore[arg-type, call-overload]
 
 
+_VISIBLE = (
+    "(x.guild_id IS NULL OR x.guild_id = :guild)"
+    " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.fact_id = x.id AND h.guild_id = :guild)"
+    " AND coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = :guild AND m.fact_id = x.id),"
+    " x.spoiler) = 0"
+)
+
+
 class QuizRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -337,21 +345,9 @@ class QuizRepository:
     # --- the catalog, as the quiz reads it -----------------------------------------------------------
 
     async def _visible_filter(self) -> str:
-        """Facts a server can see: global ones and its own. Facts marked as spoilers or hidden in that server
-        are left out too, once the store has such marks (a later migration): the filter reads the schema."""
-        if self._visible is None:
-            columns = await self.store.table_columns("facts")
-            tables = await self.store.table_names()
-            parts = ["(x.guild_id IS NULL OR x.guild_id = :guild)"]
-            if "spoiler" in columns:
-                parts.append("x.spoiler = 0")  # 0/1, the same on both engines
-            if "hidden" in columns:
-                parts.append("x.hidden = 0")
-            for table in ("hidden_facts", "fact_hidden", "guild_hidden_facts"):
-                if table in tables:
-                    parts.append(f"NOT EXISTS (SELECT 1 FROM {table} h WHERE h.fact_id = x.id AND h.guild_id = :guild)")  # noqa: S608
-            self._visible = " AND ".join(parts)
-        return self._visible
+        """Facts a server can see (global ones and its own), less those it hid and those that are spoilers
+        there (the fact's own flag, or the server's mark overriding it): never asked in a quiz."""
+        return _VISIBLE
 
     async def films_with_facts(self, guild_id: int, *, at_least: int) -> int:
         """How many films have facts visible in the guild, counting no further than `at_least`."""

@@ -12,12 +12,13 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.dialect import lock_key
+from bot.db.moderation import audit
 from bot.db.outbox import enqueue, review_post_waiting
 from bot.db.store import Store
 from bot.faults import failpoint
 from bot.trivia.errors import NoSuchSubmission
 from bot.trivia.records import fact_hash
-from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, Draft, Event, GuildSettings, Submission
+from bot.trivia.rows import DECISION_DM, REVIEW_POST, REVIEW_UPDATE, Actor, Draft, Event, GuildSettings, Submission
 from bot.trivia.submissions import AlreadyDecided, SubmitterState
 from bot.trivia.titles import normalise_title
 
@@ -83,9 +84,9 @@ class SubmissionRepository:
             check(state)
             cursor = await conn.execute(
                 "INSERT INTO submissions (guild_id, member_id, member_name, film_id, proposed_title, proposed_year,"
-                " text, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text, source, created_at, spoiler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (draft.guild_id, draft.member_id, draft.member_name, draft.film_id, draft.proposed_title,
-                 draft.proposed_year, draft.text, draft.source, to_epoch(now)),
+                 draft.proposed_year, draft.text, draft.source, to_epoch(now), int(draft.spoiler)),
             )  # fmt: skip
             submission_id = cursor.lastrowid
             await _event(conn, submission_id, draft.member_id, draft.member_name, "submitted", {}, now)
@@ -176,6 +177,11 @@ class SubmissionRepository:
                 if final_film != current.film_id:
                     detail["film_id"] = {"before": current.film_id, "after": final_film}
                 fact_id = await _insert_fact(conn, current, final_film, final_text)
+                # The member's spoiler tick travels to the fact.
+                await conn.execute(
+                    "UPDATE facts SET spoiler = (SELECT spoiler FROM submissions WHERE id = ?) WHERE id = ?",
+                    (submission_id, fact_id),
+                )
             if reason:
                 detail["reason"] = reason
             cursor = await conn.execute(
@@ -189,6 +195,11 @@ class SubmissionRepository:
             await _event(
                 conn, submission_id, reviewer_id, reviewer_name, "approved" if approve else "rejected", detail, now
             )
+            await audit(
+                conn, guild_id=guild_id, actor=Actor(reviewer_id, reviewer_name), now=now, fact_id=fact_id,
+                action="approve submission" if approve else "reject submission", target_id=submission_id,
+                before={"status": "pending"}, after={"status": "approved" if approve else "rejected", **detail},
+            )  # fmt: skip
             await enqueue(conn, DECISION_DM, submission_id, now)
             if current.review_message_id is not None or await review_post_waiting(conn, submission_id):
                 await enqueue(conn, REVIEW_UPDATE, submission_id, now)
@@ -198,13 +209,20 @@ class SubmissionRepository:
         assert decided is not None
         return decided
 
-    async def block(self, *, guild_id: int, member_id: int, blocked_by: int, now: datetime) -> None:
+    async def block(
+        self, *, guild_id: int, member_id: int, blocked_by: int, now: datetime, blocked_by_name: str = ""
+    ) -> None:
         async with self.store.transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO blocked_submitters (guild_id, member_id, blocked_by, at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (guild_id, member_id, blocked_by, to_epoch(now)),
             )
+            if cursor.rowcount == 1:
+                await audit(
+                    conn, guild_id=guild_id, actor=Actor(blocked_by, blocked_by_name or str(blocked_by)),
+                    action="block", now=now, target_id=member_id, before={"blocked": False}, after={"blocked": True},
+                )  # fmt: skip
 
     async def pending_of_member(self, guild_id: int, member_id: int) -> list[int]:
         rows = await self.store.fetchall(

@@ -65,11 +65,12 @@ class DailyService:
         timezone: str | None,
         film: str | None,
         admin_id: int,
+        spoilers: bool = False,
     ) -> ScheduleListing:
         """Everything is validated before anything is stored: a bad time, zone or film changes nothing."""
         at = parse_time(time_text)
         zone = parse_timezone(timezone)
-        entry = await self.trivia.resolve(film) if film else None
+        entry = await self.trivia.resolve(film, guild_id) if film else None
         existing = await self.repo.by_channel(channel_id)
         last = existing.last_posted_date if existing else None
         now = self.clock()
@@ -83,6 +84,7 @@ class DailyService:
             next_due_at=due,
             admin_id=admin_id,
             now=now,
+            spoilers=spoilers,
         )
         log.info("guild %s: daily trivia in channel %s at %s %s", guild_id, channel_id, saved.local_time, zone.key)
         return ScheduleListing(saved, entry.label if entry else None)

@@ -29,8 +29,16 @@ def read_catalog_file(path: Path, *, title: str | None = None) -> list[FilmRecor
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ImportFormatError(name, None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    return parse_catalog_bytes(raw, name, path.suffix, title=title)
+
+
+def parse_catalog_bytes(
+    raw: bytes, name: str, suffix: str, *, title: str | None = None, limit: int = MAX_FILE_BYTES
+) -> list[FilmRecord]:
+    """The same checks for a file on disk and one attached in Discord: size, UTF-8, no NUL, the format
+    by extension. One clear error naming the line; nothing is written by this."""
+    if len(raw) > limit:
+        raise ImportFormatError(name, None, f"the file is larger than {limit // 2**20} MiB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -39,7 +47,7 @@ def read_catalog_file(path: Path, *, title: str | None = None) -> list[FilmRecor
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ImportFormatError(name, line, "the file contains a NUL byte; is it a text file?")
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     if title is not None and suffix in (".json", ".csv"):
         raise ImportFormatError(name, None, "--title names the film of a Making Of page; JSON and CSV carry titles")
     if suffix == ".json":

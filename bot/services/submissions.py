@@ -80,10 +80,11 @@ class SubmissionService:
         self.max_pending = max_pending
         self.cooldown_seconds = cooldown_seconds
 
-    async def target(self, film_query: str) -> Target:
-        """A title that names no film becomes a proposal; a title that names several must be narrowed."""
+    async def target(self, film_query: str, guild_id: int | None = None) -> Target:
+        """A title that names no film (in that server) becomes a proposal; one that names several must be
+        narrowed."""
         try:
-            entry = await self.trivia.resolve(film_query)
+            entry = await self.trivia.resolve(film_query, guild_id)
         except (FilmNotFound, EmptyCatalog):
             title, year = split_proposed_title(film_query)
             return Target(None, clean_proposed_title(title), year)
@@ -112,6 +113,7 @@ class SubmissionService:
         text: str,
         source: str | None,
         year: str | None = None,
+        spoiler: bool = False,
     ) -> tuple[Submission, int]:
         """Stores the submission, or refuses it storing nothing. Returns it and how many wait before it."""
         clean = clean_submission(text, source)
@@ -125,6 +127,7 @@ class SubmissionService:
             proposed_year=proposed_year,
             text=clean.text,
             source=clean.source,
+            spoiler=spoiler,
         )
         rules = partial(
             check_submission, text=clean.text, max_pending=self.max_pending, cooldown_seconds=self.cooldown_seconds
@@ -182,15 +185,14 @@ class SubmissionService:
         edited_text = clean_submission(text, None).text if text is not None else None
         film_id = None
         if film_query is not None:
-            target = await self.target(film_query)
+            target = await self.target(film_query, guild_id)
             if target.proposed:
                 raise FilmNotFound(film_query, [])
             film_id = target.film_id
         decided = await self._decide(submission_id, guild_id, reviewer, approve=True, text=edited_text, film_id=film_id)
         if decided.proposed_title is not None or film_id is not None:
             self.trivia.titles_changed()
-        else:
-            self.trivia.facts_changed()  # a new fact for a film whose facts may be cached
+        self.trivia.visibility_changed()  # its films offered here, cached facts dropped
         log.info("guild %s: submission #%s approved by %s", guild_id, submission_id, reviewer.id)
         return decided
 
@@ -207,7 +209,11 @@ class SubmissionService:
         if submission is None or submission.guild_id != guild_id:
             raise NoSuchSubmission(submission_id)
         await self.repo.block(
-            guild_id=guild_id, member_id=submission.member_id, blocked_by=reviewer.id, now=self.clock()
+            guild_id=guild_id,
+            member_id=submission.member_id,
+            blocked_by=reviewer.id,
+            now=self.clock(),
+            blocked_by_name=reviewer.name,
         )
         rejected = []
         for pending_id in await self.repo.pending_of_member(guild_id, submission.member_id):

@@ -59,6 +59,9 @@ class TriviaService:
         self._catalog_mark: tuple[int, int, int] | None = None
         self._titles_check_seconds = titles_check_seconds
         self._titles_checked_at = -float("inf")
+        self._only_in: dict[int, frozenset[int]] = {}  # film -> the servers it is offered in (no global facts)
+        self._all_hidden: frozenset[tuple[int, int]] = frozenset()  # (server, film): every fact hidden there
+        self._visibility_stale = True
 
     @property
     def titles(self) -> TitleIndex:
@@ -86,6 +89,7 @@ class TriviaService:
         """Our own writes do not move data_version; whoever adds films (or imports facts) through this
         process calls this. Cached facts are dropped; the rebuild starts at once, in the background."""
         self.facts_changed()
+        self._visibility_stale = True
         self._generation += 1
         self._start_rebuild()
 
@@ -106,6 +110,7 @@ class TriviaService:
                 self._catalog_mark = mark
                 self._generation += 1
                 self.facts_changed()
+                self._visibility_stale = True
         if not self.titles_current:
             self._start_rebuild()  # also retries a rebuild that failed
 
@@ -138,25 +143,54 @@ class TriviaService:
             await self.refresh_titles()  # the very first index: there is nothing to answer from yet
         else:
             await self._check_catalog()
+        if self._visibility_stale:
+            self._visibility_stale = False
+            self._only_in, self._all_hidden = await self.catalog.visibility()
         return self._index
 
-    async def autocomplete(self, query: str) -> list[TitleEntry]:
-        """From the current index, even while a newer one is built: a film just added shows up here
-        once its rebuild is swapped in (about a second at 100,000 films)."""
-        return (await self._current_titles()).suggest(query)
+    def visibility_changed(self) -> None:
+        """A fact was hidden, unhidden, deleted or added by this process: which films each server is
+        offered is read again (cheap: only server-owned facts and hidden rows), the title index is kept;
+        cached facts are dropped (a hidden fact must not be shown from memory)."""
+        self._visibility_stale = True
+        self.facts_changed()
 
-    async def resolve(self, query: str) -> TitleEntry:
+    def _offered(self, guild_id: int | None, *, moderating: bool = False) -> Callable[[int], bool] | None:
+        """Films of one server stay in that server: a film whose facts are all some servers' own is offered
+        only there, and a server that hid every fact of a film is not offered it (its moderators still are,
+        to unhide). None: no film is limited."""
+        only_in, all_hidden = self._only_in, (frozenset() if moderating else self._all_hidden)
+        if not only_in and not all_hidden:
+            return None
+
+        def visible(film_id: int) -> bool:
+            allowed = only_in.get(film_id)
+            if allowed is not None and guild_id not in allowed:
+                return False
+            return (guild_id, film_id) not in all_hidden if all_hidden else True
+
+        return visible
+
+    async def autocomplete(self, query: str, guild_id: int | None = None) -> list[TitleEntry]:
+        """From the current index, even while a newer one is built: a film just added shows up here
+        once its rebuild is swapped in (about a second at 100,000 films). Only films with a fact
+        visible in that server are offered."""
         index = await self._current_titles()
+        return index.suggest_visible(query, self._offered(guild_id))
+
+    async def resolve(self, query: str, guild_id: int | None = None, *, moderating: bool = False) -> TitleEntry:
+        index = await self._current_titles()
+        visible = self._offered(guild_id, moderating=moderating)
         if not self.titles_current:
             # A rebuild is under way: a film just added is not in the index yet, but its typed name
             # is one indexed query away, so "/trivia <new film>" works at once without waiting.
             named = await self.catalog.titles_named(reading_keys(query))
             if named:
                 with contextlib.suppress(FilmNotFound):
-                    return TitleIndex(named).resolve(query)
+                    return TitleIndex(named).resolve_visible(query, visible)
         if len(index) == 0:
             raise EmptyCatalog()
-        return index.resolve(query)
+        return index.resolve_visible(query, visible)
 
     async def fact_card(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
@@ -168,7 +202,7 @@ class TriviaService:
     async def pick_for_query(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> Shown:
-        entry = await self.resolve(query)
+        entry = await self.resolve(query, guild_id)
         return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
     async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
@@ -211,7 +245,8 @@ class TriviaService:
             found = await self.catalog.film_facts(fact.film_id, guild_id)
             assert found is not None  # facts cascade with their film
             entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
-        film, _, fact_ids = entry
+        film, facts, fact_ids = entry
+        fact = next((f for f in facts if f.id == fact.id), fact)  # its spoiler flag as that server sees it
         return _card(film, fact, fact_ids)
 
     def facts_changed(self) -> None:
@@ -272,6 +307,7 @@ def _card(film: Film, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
         position=fact_ids.index(fact.id) + 1 if fact.id in fact_ids else 1,
         total=max(len(fact_ids), 1),
         imported=fact.origin == "import",
+        spoiler=fact.spoiler,
     )
 
 

@@ -32,6 +32,7 @@ class FactCard:
     position: int  # 1-based among the facts visible where it is shown
     total: int
     imported: bool = True  # from a page or file; False: a member's approved submission
+    spoiler: bool = False  # shown behind spoiler markup, with a note saying so
 
     @property
     def film_label(self) -> str:
@@ -47,7 +48,8 @@ class FactCard:
 
 
 def render_text(card: FactCard) -> str:
-    lines = [card.film_label, f"[{card.section}] {card.text}"]
+    text = f"[Spoiler] {card.text}" if card.spoiler else card.text
+    lines = [card.film_label, f"[{card.section}] {text}"]
     if card.credit_line:
         lines.append(card.credit_line)
     if card.source:

@@ -101,3 +101,7 @@ class NoSuchSubmission(TriviaError):
 class StoreBusy(TriviaError):
     """The store gave up waiting for another process's write lock (a large CLI import): nothing was
     done, and the member is asked to try again rather than shown an apology."""
+
+
+class ModerationRefused(TriviaError):
+    """A moderation step that cannot be taken; nothing was changed."""

@@ -17,6 +17,10 @@ from bot.trivia.text import film_label
 REVIEW_POST = "review_post"  # the submission posted in the review channel, with its buttons
 REVIEW_UPDATE = "review_update"  # that post shows the decision and loses its buttons
 DECISION_DM = "decision_dm"  # the member hears the outcome
+REPORT_POST = "report_post"  # a report of a fact posted in the review channel, with its buttons
+REPORT_UPDATE = "report_update"  # that card shows the outcome (or a new reporter) and loses its buttons
+REPORT_DM = "report_dm"  # one reporter hears the outcome (a dismissal and its reason)
+REPORT_KINDS = (REPORT_POST, REPORT_UPDATE, REPORT_DM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class Fact:
     source: str | None
     origin: str
     guild_id: int | None
+    spoiler: bool = False  # in the guild it was read for (its own flag, or that guild's mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,7 @@ class Schedule:
     last_posted_date: str | None
     paused_reason: str | None
     problem: str | None
+    spoilers: bool = False  # spoiler facts may be picked for this channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +136,11 @@ class Advance:
 class OutboxItem:
     id: int
     kind: str
-    submission_id: int
+    submission_id: int | None
     channel_id: int | None
     attempts: int
+    report_id: int | None = None
+    member_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +262,7 @@ class Draft:
     proposed_year: int | None
     text: str
     source: str | None
+    spoiler: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,4 +278,72 @@ class Event:
     actor_id: int
     actor_name: str
     detail: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModFact:
+    """A fact as a server's moderators see it: whose it is, hidden here or not, a spoiler here or not."""
+
+    id: int
+    film_id: int
+    film_title: str
+    film_year: int | None
+    text: str
+    section: str
+    credit: str | None
+    origin: str
+    guild_id: int | None
+    hidden: bool
+    spoiler: bool
+
+    @property
+    def film_label(self) -> str:
+        return f"{self.film_title} ({self.film_year})" if self.film_year else self.film_title
+
+    def owned_by(self, guild_id: int) -> bool:
+        return self.guild_id == guild_id
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    member_id: int
+    member_name: str
+    kind: str
+    details: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    guild_id: int
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by_name: str | None
+    reason: str | None
+    review_channel_id: int | None
+    review_message_id: int | None
+    fact: ModFact
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    guild_id: int | None
+    actor_id: int
+    actor_name: str
+    action: str
+    fact_id: int | None
+    target_id: int | None
+    before: Any
+    after: Any
     at: datetime

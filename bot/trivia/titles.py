@@ -159,6 +159,7 @@ class TitleIndex:
     than one object each, to keep the index small."""
 
     def __init__(self, films: Iterable[tuple[int, str, int | None, Sequence[str]]] = ()) -> None:
+        self._visible: Callable[[int], bool] | None = None  # set only for the length of one *_visible call
         self._ids: array[int] = array("q")
         self._years: array[int] = array("H")  # 0: unknown
         titles: list[str] = []
@@ -254,7 +255,27 @@ class TitleIndex:
         found = self._by_key.get(key)
         if found is None:
             return []
-        return [self._entry(found)] if found >= 0 else [self._entry(i) for i in self._shared[~found]]
+        entries = [self._entry(found)] if found >= 0 else [self._entry(i) for i in self._shared[~found]]
+        if self._visible is not None:
+            entries = [e for e in entries if self._visible(e.film_id)]
+        return entries
+
+    def resolve_visible(self, query: str, visible: Callable[[int], bool] | None) -> TitleEntry:
+        """`resolve`, seeing only the films `visible` accepts (those with a fact visible in one server)."""
+        self._visible = visible  # read by _bucket; these methods never await, so nothing interleaves
+        try:
+            return self.resolve(query)
+        finally:
+            self._visible = None
+
+    def suggest_visible(
+        self, query: str, visible: Callable[[int], bool] | None, limit: int = AUTOCOMPLETE_LIMIT
+    ) -> list[TitleEntry]:
+        self._visible = visible
+        try:
+            return self.suggest(query, limit)
+        finally:
+            self._visible = None
 
     def resolve(self, query: str) -> TitleEntry:
         """One film, or a domain error that says what was meant or what to type instead."""

@@ -54,9 +54,11 @@ async def test_trivia_posts_a_public_card_with_an_another_fact_button(cog: Looku
     assert embed.description is not None
     assert embed.description == "Rob Lowe was nearly cast as Rocky Dennis.\n\n— *Contributed by Dominic*"
     assert embed.footer.text == "Behind The Scenes · fact 2 of 6"
-    (button,) = kwargs["view"].children
+    button, report = kwargs["view"].children
     film_id = (await cog.bot.trivia.resolve("mask")).film_id
     assert button.custom_id == f"trivia:another:{film_id}"
+    assert report.item.label == "Report"
+    assert report.custom_id.startswith("trivia:report:")
 
 
 async def test_unknown_film_propagates_a_domain_error_for_the_handler(cog: Lookup):

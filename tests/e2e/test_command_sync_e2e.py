@@ -10,7 +10,10 @@ from tests.e2e.conftest import BotFactory
 from tests.support.process import cli
 from tests.support.standin import DiscordStandIn
 
-COMMANDS = {"trivia", "trivia-daily", "trivia-submit", "trivia-review", "trivia-config", "trivia-quiz"}
+COMMANDS = {
+    "trivia", "trivia-daily", "trivia-submit", "trivia-review", "trivia-config", "trivia-quiz", "trivia-fact",
+    "trivia-admin",
+}  # fmt: skip
 
 
 def names(standin: DiscordStandIn, scope: str) -> set[str]:

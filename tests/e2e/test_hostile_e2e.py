@@ -64,6 +64,33 @@ async def test_hostile_text_everywhere_a_member_can_type(standin: DiscordStandIn
         (dm,) = standin.dms_to(member["user"]["id"])
         assert len(dm["content"]) <= 2000
 
+    # A report: the kind and details as typed, then the card moderators see and a dismissal reason.
+    reporter = standin.member(name=text[:32] or "x")
+    form = await standin.interact(standin.button(guild, "trivia:report:1", member=reporter))
+    assert form.type == 9
+    reported = await standin.interact(
+        standin.modal_submit(guild, form, {"What is wrong": text, "Details (optional)": text}, member=reporter)
+    )
+    assert_safe_reply(reported)
+    if "Thanks!" not in reported.content:  # the kind was refused: nothing stored; send a valid kind
+        assert await bot.moderation.repo.open_count(int(guild.id)) == 0
+        reported = await standin.interact(
+            standin.modal_submit(guild, form, {"What is wrong": "other", "Details (optional)": text}, member=reporter)
+        )
+        assert_safe_reply(reported)
+    if "Thanks!" in reported.content:
+        queue = await standin.interact(standin.slash(guild, "trivia-review", member=admin))
+        assert_safe_reply(queue)
+        assert sum(len(str(v)) for v in queue.embeds[0].values()) < 6000
+        message = standin.message(guild, queue.data, ephemeral=True)
+        dismiss = await standin.interact(standin.button(guild, queue.custom_ids[-1], member=admin, message=message))
+        dismissed = await standin.interact(
+            standin.modal_submit(
+                guild, dismiss, {"Reason (optional, sent to the reporters)": text}, member=admin, message=message
+            )
+        )
+        assert_safe_reply(dismissed)
+
     for request in standin.requests:
         if request.method in ("POST", "PATCH") and isinstance(request.body, dict):
             body = request.body.get("data") if request.path.endswith("/callback") else request.body

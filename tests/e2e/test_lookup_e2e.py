@@ -145,6 +145,8 @@ async def test_dev_guild_gets_the_commands_directly(standin: DiscordStandIn, sta
         "trivia-review",
         "trivia-config",
         "trivia-quiz",
+        "trivia-fact",
+        "trivia-admin",
     }
     reply = await standin.interact(standin.slash(guild, "trivia", {"film": "maks"}))
     assert reply.embeds[0]["title"] == "Mask (1985)"

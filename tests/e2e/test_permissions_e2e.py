@@ -16,7 +16,13 @@ from tests.support.quiz_catalog import add_quiz_films
 from tests.support.standin import MANAGE_MESSAGES, MEMBER_PERMISSIONS, Callback, DiscordStandIn, Guild
 
 EVERYTHING = (1 << 41) - 1  # an admin: Discord sends every permission bit for them
-ROLES = {"member": MEMBER_PERMISSIONS, "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES, "admin": EVERYTHING}
+ROLES = {
+    "member": MEMBER_PERMISSIONS,
+    "reviewer": MEMBER_PERMISSIONS | MANAGE_MESSAGES,
+    "admin": EVERYTHING,
+    "owner": MEMBER_PERMISSIONS,  # one of the bot's owners (OWNER_IDS), with no server permission at all
+}
+OWNER_ID = 4242
 FACT = "The fairground scenes were shot over four nights in Azusa, California."
 
 
@@ -28,11 +34,13 @@ class World:
     away: Guild
     submission_id: int
     schedule_channel: str
+    report_id: int
+    fact_id: int
 
 
 async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
     home, away = standin.add_guild("Home"), standin.add_guild("Away")
-    bot = await start_bot()
+    bot = await start_bot(owner_ids=frozenset({OWNER_ID}))
     target = await bot.submissions.target("mask")
     submission, _ = await bot.submissions.submit(
         guild_id=int(home.id), member_id=1, member_name="Someone", target=target, text=FACT, source=None
@@ -40,7 +48,12 @@ async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
     channel = home.channels[0]["id"]
     await bot.daily.set_schedule(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
                         admin_id=1)  # fmt: skip
-    return World(standin, bot, home, away, submission.id, channel)
+    fact_id = (await bot.trivia.pick_for_query("mask", guild_id=int(home.id), channel_id=1, number=1)).card.fact_id
+    report_id, _ = await bot.moderation.report(
+        guild_id=int(home.id), fact_id=fact_id, member_id=2, member_name="Reporter", kind="wrong", details=""
+    )
+    await bot.submissions.repo.block(guild_id=int(home.id), member_id=3, blocked_by=1, now=bot.clock())
+    return World(standin, bot, home, away, submission.id, channel, report_id, fact_id)
 
 
 Action = Callable[[World, Guild, dict[str, Any]], Awaitable[Callback]]
@@ -121,12 +134,66 @@ async def quiz_leaderboard(w: World, where: Guild, member: dict[str, Any]) -> Ca
     return await w.standin.interact(w.standin.slash(where, "trivia-quiz leaderboard", member=member))
 
 
+async def report_button(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.button(where, f"trivia:report:{w.fact_id}", member=member))
+
+
+def report_action(action: str) -> Action:
+    async def press(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        return await w.standin.interact(w.standin.button(where, f"rep:{action}:{w.report_id}", member=member))
+
+    return press
+
+
+def fact_command(sub: str) -> Action:
+    async def run(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        options: dict[str, Any] = {"film": "mask"} if sub == "list" else {"film": "mask", "number": 1}
+        return await w.standin.interact(w.standin.slash(where, f"trivia-fact {sub}", options, member=member))
+
+    return run
+
+
+async def config_log(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-config log", member=member))
+
+
+async def config_unblock(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    options = {"member": ("user", "3")}
+    return await w.standin.interact(w.standin.slash(where, "trivia-config unblock", options, member=member))
+
+
+async def config_export(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.slash(where, "trivia-config export", member=member))
+
+
+async def config_import(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    attached = w.standin.attach("facts.csv", f"title,year,text\nMask,1985,{FACT} Twice.\n".encode())
+    options = {"file": ("attachment", attached)}
+    return await w.standin.interact(w.standin.slash(where, "trivia-config import", options, member=member))
+
+
+def admin_command(sub: str) -> Action:
+    async def run(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+        options: dict[str, Any] = {} if sub == "reports" else {"film": "mask", "number": 1}
+        return await w.standin.interact(w.standin.slash(where, f"trivia-admin {sub}", options, member=member))
+
+    return run
+
+
+async def admin_delete_button(w: World, where: Guild, member: dict[str, Any]) -> Callback:
+    return await w.standin.interact(w.standin.button(where, f"admin:delete:{w.fact_id}", member=member))
+
+
 ALLOWED, REFUSED = True, False
 ONLY_STARTER = "Only the member who started this quiz or a reviewer"
 OTHER_SERVER_QUIZ = "This button belongs to a quiz in another server."
 MANAGE_SERVER = "You need the **Manage Server** permission to do that."
 ONLY_REVIEWERS = "Only reviewers"
 NOT_HERE = "There is no submission #1 in this server."
+NO_REPORT_HERE = "There is no report #1 in this server."
+GLOBAL_FACT = "from the global catalog"
+NOT_BLOCKED = "not blocked from submitting here"
+OWNERS_ONLY = "Only the bot's owners"
 
 Effect = Callable[[World, Guild, Callback], Awaitable[None]]
 
@@ -187,6 +254,11 @@ async def shows_a_board(w: World, where: Guild, reply: Callback) -> None:
     assert reply.content or reply.embeds
 
 
+async def fact_hidden(w: World, where: Guild, reply: Callback) -> None:
+    hidden = await w.bot.store.fetchall("SELECT fact_id FROM hidden_facts WHERE guild_id = ?", (int(where.id),))
+    assert len(hidden) == 1
+
+
 # What an allowed action visibly did: not only "no refusal", but its effect.
 EFFECTS: dict[str, Effect] = {
     "/trivia": shows_mask,
@@ -204,6 +276,9 @@ EFFECTS: dict[str, Effect] = {
     "/trivia-quiz stop": game_stopped,
     "quiz answer": answer_locked_in,
     "/trivia-quiz leaderboard": shows_a_board,
+    "report": opens_a_form,
+    "report hide": fact_hidden,
+    "/trivia-fact hide": fact_hidden,
 }
 
 # (action, where, role, allowed, what a refusal says)
@@ -251,6 +326,68 @@ TABLE: list[tuple[str, Action, str, str, bool, str]] = [
     ("quiz answer", quiz_answer, "away", "member", REFUSED, OTHER_SERVER_QUIZ),
     ("quiz answer", quiz_answer, "away", "admin", REFUSED, OTHER_SERVER_QUIZ),
     ("/trivia-quiz leaderboard", quiz_leaderboard, "home", "member", ALLOWED, ""),
+    ("report", report_button, "home", "member", ALLOWED, ""),
+    ("report", report_button, "away", "member", ALLOWED, ""),
+    *[
+        row
+        for action in ("hide", "edit", "spoiler", "dismiss")
+        for row in (
+            (f"report {action}", report_action(action), "home", "member", REFUSED, ONLY_REVIEWERS),
+            (f"report {action}", report_action(action), "away", "reviewer", REFUSED, NO_REPORT_HERE),
+            (f"report {action}", report_action(action), "away", "admin", REFUSED, NO_REPORT_HERE),
+        )
+    ],
+    ("report hide", report_action("hide"), "home", "reviewer", ALLOWED, ""),
+    ("report spoiler", report_action("spoiler"), "home", "admin", ALLOWED, ""),
+    ("report dismiss", report_action("dismiss"), "home", "reviewer", ALLOWED, ""),
+    ("report edit", report_action("edit"), "home", "admin", REFUSED, GLOBAL_FACT),
+    *[
+        row
+        for sub in ("list", "hide", "unhide", "edit", "delete", "spoiler")
+        for row in (
+            (f"/trivia-fact {sub}", fact_command(sub), "home", "member", REFUSED, ONLY_REVIEWERS),
+            (f"/trivia-fact {sub}", fact_command(sub), "away", "member", REFUSED, ONLY_REVIEWERS),
+        )
+    ],
+    ("/trivia-fact list", fact_command("list"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact list", fact_command("list"), "away", "reviewer", ALLOWED, ""),
+    ("/trivia-fact hide", fact_command("hide"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact hide", fact_command("hide"), "away", "admin", ALLOWED, ""),
+    ("/trivia-fact spoiler", fact_command("spoiler"), "home", "reviewer", ALLOWED, ""),
+    ("/trivia-fact unhide", fact_command("unhide"), "home", "reviewer", REFUSED, "not hidden in this server"),
+    ("/trivia-fact edit", fact_command("edit"), "home", "admin", REFUSED, GLOBAL_FACT),
+    ("/trivia-fact delete", fact_command("delete"), "home", "admin", REFUSED, GLOBAL_FACT),
+    ("/trivia-config log", config_log, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config log", config_log, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config log", config_log, "home", "admin", ALLOWED, ""),
+    ("/trivia-config log", config_log, "away", "admin", ALLOWED, ""),
+    ("/trivia-config unblock", config_unblock, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config unblock", config_unblock, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config unblock", config_unblock, "home", "admin", ALLOWED, ""),
+    ("/trivia-config unblock", config_unblock, "away", "admin", REFUSED, NOT_BLOCKED),
+    ("/trivia-config export", config_export, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config export", config_export, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config export", config_export, "home", "admin", ALLOWED, ""),
+    ("/trivia-config import", config_import, "home", "member", REFUSED, MANAGE_SERVER),
+    ("/trivia-config import", config_import, "home", "reviewer", REFUSED, MANAGE_SERVER),
+    ("/trivia-config import", config_import, "away", "admin", ALLOWED, ""),
+    ("/trivia-config log", config_log, "home", "owner", REFUSED, MANAGE_SERVER),
+    ("/trivia-fact hide", fact_command("hide"), "home", "owner", REFUSED, ONLY_REVIEWERS),
+    ("report hide", report_action("hide"), "home", "owner", REFUSED, ONLY_REVIEWERS),
+    *[
+        row
+        for sub in ("reports", "edit", "delete", "spoiler")
+        for row in (
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "member", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "reviewer", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "away", "admin", REFUSED, OWNERS_ONLY),
+            (f"/trivia-admin {sub}", admin_command(sub), "home", "owner", ALLOWED, ""),
+            (f"/trivia-admin {sub}", admin_command(sub), "away", "owner", ALLOWED, ""),
+        )
+    ],
+    ("/trivia-admin delete confirm", admin_delete_button, "home", "admin", REFUSED, OWNERS_ONLY),
+    ("/trivia-admin delete confirm", admin_delete_button, "away", "reviewer", REFUSED, OWNERS_ONLY),
+    ("/trivia-admin delete confirm", admin_delete_button, "away", "owner", ALLOWED, ""),
 ]
 
 
@@ -266,11 +403,15 @@ async def test_permission_table(
     world = await build(standin, start_bot)
     before = await world.bot.submissions.get(world.submission_id)
     schedules_before = await world.bot.daily.schedules(int(world.home.id))
+    moderation_before = await moderation_state(world)
     guild = world.home if where == "home" else world.away
-    reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role))
+    user_id = str(OWNER_ID) if role == "owner" else None
+    reply = await action(world, guild, standin.member(permissions=ROLES[role], name=role, user_id=user_id))
 
     if allowed:
-        await EFFECTS[name](world, guild, reply)
+        effect = EFFECTS.get(name)
+        if effect is not None:
+            await effect(world, guild, reply)
         assert not (reply.ephemeral and (ONLY_REVIEWERS in reply.content or "permission" in reply.content)), reply
         assert "went wrong" not in reply.content
         assert ONLY_STARTER not in reply.content
@@ -287,6 +428,18 @@ async def test_permission_table(
         if name.startswith(("/trivia-quiz", "quiz")):
             assert game is not None
             assert await world.bot.quiz.repo.leaderboard(int(world.home.id), since=None, limit=10) == []
+        # ...nor any report, hidden fact, spoiler mark, block or log entry, in either server (a quiz row
+        # adds its own films to play with before it acts, so it is checked by its game instead).
+        if not name.startswith(("/trivia-quiz", "quiz")):
+            assert await moderation_state(world) == moderation_before
+
+
+async def moderation_state(world: World) -> list[Any]:
+    store = world.bot.store
+    return [
+        [tuple(r) for r in await store.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")]
+        for table in ("reports", "report_reasons", "hidden_facts", "spoiler_marks", "audit_log", "blocked_submitters")
+    ] + [[tuple(r) for r in await store.fetchall("SELECT id, text, spoiler FROM facts ORDER BY id")]]
 
 
 async def test_the_away_servers_list_never_shows_the_home_servers_schedules(

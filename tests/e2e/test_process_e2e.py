@@ -16,7 +16,7 @@ async def test_the_bot_process_serves_trivia_and_shuts_down_cleanly_on_sigterm(s
     try:
         await bot.read_until("logged in as")
         assert "imported bundled data" in bot.text
-        assert "synced 6 slash commands" in bot.text
+        assert "synced 8 slash commands" in bot.text
 
         reply = await standin.interact(standin.slash(guild, "trivia", {"film": "maks"}))
         assert reply.embeds[0]["title"] == "Mask (1985)"

@@ -60,7 +60,7 @@ async def test_two_processes_share_the_work_of_two_shards(standin: DiscordStandI
         assert "in 2 servers" in bots[1].lines[-1]  # each process holds only its own shard's servers
         # Exactly one command sync, by the process holding shard 0.
         assert len(standin.posted("PUT", r"/applications/\d+/commands")) == 1
-        assert "synced 6 slash commands" in bots[0].text
+        assert "synced 8 slash commands" in bots[0].text
         assert "synced by the process running shard 0" in bots[1].text
 
         # Each process answers in its own servers (the stand-in routes to the socket of the guild's shard).

@@ -154,16 +154,13 @@ async def test_the_reviewer_role_may_stop_anyones_game(store: Store):
     assert await quiz.repo.running_in(10) is None
 
 
-async def test_facts_marked_as_spoilers_or_hidden_are_left_out_once_the_store_has_such_marks(store: Store):
-    """Forward-compatible: no migration marks facts yet; when one adds `facts.spoiler` or a per-guild hidden
-    table, the quiz reads it from the schema and never asks those facts."""
+async def test_facts_marked_as_spoilers_or_hidden_in_the_server_are_never_asked(store: Store):
+    """A fact that is a spoiler (its own flag) or hidden in the server (moderation) is never a question."""
     extra = FilmRecord("Film Foxtrot", 1990, "Drama", facts=[FactRecord("A fact about a night shoot in the rain.")])
     await CatalogRepository(store).import_films([*FILMS, extra])
-    await store.conn.execute("ALTER TABLE facts ADD COLUMN spoiler INTEGER NOT NULL DEFAULT 0")
-    await store.conn.execute("CREATE TABLE hidden_facts (guild_id INTEGER, fact_id INTEGER)")
     ids = [row[0] for row in await store.fetchall("SELECT id FROM facts ORDER BY id")]
     await store.write("UPDATE facts SET spoiler = 1 WHERE id = ?", (ids[0],))
-    await store.write("INSERT INTO hidden_facts VALUES (1, ?)", (ids[1],))
+    await store.write("INSERT INTO hidden_facts (guild_id, fact_id, hidden_by, at) VALUES (1, ?, 9, 0)", (ids[1],))
     quiz = QuizService(store, clock=FakeClock(), rng=random.Random(4))
     for channel in range(12):
         await quiz.start(guild_id=1, channel_id=channel, starter_id=channel, rounds=1, seconds=30)

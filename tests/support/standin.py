@@ -214,6 +214,8 @@ class DiscordStandIn:
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()
+        self.attachments: dict[str, bytes] = {}  # attachment id -> content, served by _attachment
+        self.attachment_downloads = 0
         self._socket: web.WebSocketResponse | None = None  # the latest connection (unsharded: the only one)
         self._sequence = 0
         # Sharding: SHARD_COUNT in GET /gateway/bot; one socket per shard, from IDENTIFY's shard [id, count].
@@ -244,6 +246,7 @@ class DiscordStandIn:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -278,12 +281,33 @@ class DiscordStandIn:
         self.guilds.append(guild)
         return guild
 
+    def attach(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file a member attached: served over 127.0.0.1 as Discord's CDN would serve it."""
+        attachment_id = snowflake()
+        self.attachments[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{name}"
+        return {"id": attachment_id, "filename": name, "size": len(content), "url": url, "proxy_url": url}
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        self.attachment_downloads += 1
+        content = self.attachments.get(request.match_info["id"])
+        return web.Response(body=content, status=200) if content is not None else web.Response(status=404)
+
     # --- REST ----------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # a message with files: payload_json plus the files
+            body = {"files": {}}
+            reader = await request.multipart()
+            async for part in reader:
+                data = await part.read()  # type: ignore[union-attr]
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body.update(json.loads(data))
+                else:
+                    body["files"][part.filename] = bytes(data)  # type: ignore[union-attr]
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if request.content_type == "application/json" and raw else raw
         recorded = Recorded(request.method, path, dict(request.query), body)
@@ -300,6 +324,7 @@ class DiscordStandIn:
             match = pattern.fullmatch(path)
             if method == request.method and match:
                 result = await handler(body, **match.groupdict())
+                self._changed()  # what the bot did may be what a test's wait_until is waiting for
                 if result is None:
                     return web.Response(status=204)
                 return json_response(result)
@@ -503,7 +528,8 @@ class DiscordStandIn:
         self._state_changed = asyncio.Event()
 
     async def wait_until(self, predicate: Callable[[], bool], within: float = 15.0) -> None:
-        """Waits for the gateway state to satisfy `predicate`, woken by each change (no polling)."""
+        """Waits for the stand-in's state (gateway sessions, messages the bot made) to satisfy `predicate`,
+        woken by each change (no polling)."""
 
         async def wait() -> None:
             while not predicate():
@@ -632,6 +658,14 @@ class DiscordStandIn:
                 channel = guild.channel(value[1])
                 resolved["channels"][value[1]] = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
                 opts.append({"name": key, "type": OptionType.CHANNEL, "value": value[1]})
+            elif isinstance(value, tuple) and value[0] == "attachment":
+                attachment = value[1]
+                resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+                opts.append({"name": key, "type": OptionType.ATTACHMENT, "value": attachment["id"]})
+            elif isinstance(value, tuple) and value[0] == "user":
+                user = {"id": value[1], "username": "someone", "discriminator": "0", "global_name": None, "avatar": None}
+                resolved.setdefault("users", {})[value[1]] = user
+                opts.append({"name": key, "type": OptionType.USER, "value": value[1]})
             elif isinstance(value, tuple) and value[0] == "role":
                 role = next(r for r in guild.roles if r["id"] == value[1])
                 resolved.setdefault("roles", {})[value[1]] = role
