@@ -27,11 +27,11 @@ from cogs.kit import (
     FIELD_LIMIT,
     MODAL_TITLE_LIMIT,
     TOTAL_LIMIT,
-    admit,
+    Interaction,
+    ReportingItem,
     clip,
     cog_of,
     film_choices,
-    report_interaction_error,
     safe,
     static_view,
 )
@@ -92,6 +92,7 @@ def report_embed(report: Report, *, waiting: str | None = None) -> discord.Embed
 
 
 class ReportActionButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"rep:(?P<action>hide|edit|spoiler|dismiss):(?P<id>[0-9]{1,19})",
 ):
@@ -109,34 +110,28 @@ class ReportActionButton(
     ) -> ReportActionButton:
         return cls(match["action"], int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            if interaction.guild_id is None:
-                raise TriviaError("Report buttons only work in the server the report was made in.")
-            check_row_id(self.report_id, "report")
-            service = interaction.client.moderation
-            reviewer = reviewer_from(interaction)
-            guild_id = interaction.guild_id
-            if self.action == "hide":
-                report = await service.hide_reported(self.report_id, guild_id, reviewer)
-                await show_outcome(interaction, report, "Hidden in this server. `/trivia-fact unhide` brings it back.")
-            elif self.action == "spoiler":
-                report = await service.spoiler_reported(self.report_id, guild_id, reviewer)
-                await show_outcome(interaction, report, "Marked as a spoiler in this server.")
-            elif self.action == "edit":
-                report = await service.open_report(self.report_id, guild_id, reviewer)
-                await service.editable(guild_id, report.fact.id, reviewer)
-                await interaction.response.send_modal(
-                    edit_form(f"rep-edit:{report.id}", f"Edit the fact of report #{report.id}", report.fact.text)
-                )
-            else:
-                report = await service.open_report(self.report_id, guild_id, reviewer)
-                await interaction.response.send_modal(dismiss_form(report))
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise TriviaError("Report buttons only work in the server the report was made in.")
+        check_row_id(self.report_id, "report")
+        service = interaction.client.moderation
+        reviewer = reviewer_from(interaction)
+        guild_id = interaction.guild_id
+        if self.action == "hide":
+            report = await service.hide_reported(self.report_id, guild_id, reviewer)
+            await show_outcome(interaction, report, "Hidden in this server. `/trivia-fact unhide` brings it back.")
+        elif self.action == "spoiler":
+            report = await service.spoiler_reported(self.report_id, guild_id, reviewer)
+            await show_outcome(interaction, report, "Marked as a spoiler in this server.")
+        elif self.action == "edit":
+            report = await service.open_report(self.report_id, guild_id, reviewer)
+            await service.editable(guild_id, report.fact.id, reviewer)
+            await interaction.response.send_modal(
+                edit_form(f"rep-edit:{report.id}", f"Edit the fact of report #{report.id}", report.fact.text)
+            )
+        else:
+            report = await service.open_report(self.report_id, guild_id, reviewer)
+            await interaction.response.send_modal(dismiss_form(report))
 
 
 def report_view(report_id: int) -> discord.ui.View:
@@ -144,6 +139,7 @@ def report_view(report_id: int) -> discord.ui.View:
 
 
 class DeleteFactButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"fact:delete:(?P<id>[0-9]{1,19})",
 ):
@@ -163,27 +159,22 @@ class DeleteFactButton(
     ) -> DeleteFactButton:
         return cls(int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            if interaction.guild_id is None:
-                raise TriviaError("That only works in a server.")
-            check_row_id(self.fact_id, "fact")
-            fact = await interaction.client.moderation.delete(
-                interaction.guild_id, self.fact_id, reviewer_from(interaction)
-            )
-            text = f"Deleted the fact about **{safe(fact.film_label)}**. Its text is kept in `/trivia-config log`."
-            if interaction.message is not None:
-                await interaction.response.edit_message(content=text, embed=None, view=None)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise TriviaError("That only works in a server.")
+        check_row_id(self.fact_id, "fact")
+        fact = await interaction.client.moderation.delete(
+            interaction.guild_id, self.fact_id, reviewer_from(interaction)
+        )
+        text = f"Deleted the fact about **{safe(fact.film_label)}**. Its text is kept in `/trivia-config log`."
+        if interaction.message is not None:
+            await interaction.response.edit_message(content=text, embed=None, view=None)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
 
 class DeleteGlobalFactButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"admin:delete:(?P<id>[0-9]{1,19})",
 ):
@@ -203,25 +194,20 @@ class DeleteGlobalFactButton(
     ) -> DeleteGlobalFactButton:
         return cls(int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            cog = cog_of(interaction.client, Moderation)
-            owner = await cog.require_owner(interaction)
-            check_row_id(self.fact_id, "fact")
-            fact = await interaction.client.moderation.global_delete(self.fact_id, owner)
-            text = f"Deleted the global fact about **{safe(fact.film_label)}**; its text is kept in the log."
-            if interaction.message is not None:
-                await interaction.response.edit_message(content=text, embed=None, view=None)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        cog = cog_of(interaction.client, Moderation)
+        owner = await cog.require_owner(interaction)
+        check_row_id(self.fact_id, "fact")
+        fact = await interaction.client.moderation.global_delete(self.fact_id, owner)
+        text = f"Deleted the global fact about **{safe(fact.film_label)}**; its text is kept in the log."
+        if interaction.message is not None:
+            await interaction.response.edit_message(content=text, embed=None, view=None)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
 
 class RevertEditButton(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"audit:revert:(?P<id>[0-9]{1,19})",
 ):
@@ -239,22 +225,16 @@ class RevertEditButton(
     ) -> RevertEditButton:
         return cls(int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            if interaction.guild_id is None:
-                raise TriviaError("That only works in a server.")
-            check_row_id(self.entry_id, "log entry")
-            fact = await interaction.client.moderation.revert_edit(
-                interaction.guild_id, self.entry_id, reviewer_from(interaction)
-            )
-            await interaction.response.send_message(
-                f"Reverted: the fact about **{safe(fact.film_label)}** has its earlier text again.", ephemeral=True
-            )
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+    async def run(self, interaction: Interaction) -> None:
+        if interaction.guild_id is None:
+            raise TriviaError("That only works in a server.")
+        check_row_id(self.entry_id, "log entry")
+        fact = await interaction.client.moderation.revert_edit(
+            interaction.guild_id, self.entry_id, reviewer_from(interaction)
+        )
+        await interaction.response.send_message(
+            f"Reverted: the fact about **{safe(fact.film_label)}** has its earlier text again.", ephemeral=True
+        )
 
 
 async def show_outcome(interaction: discord.Interaction, report: Report, note: str) -> None:
