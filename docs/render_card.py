@@ -44,7 +44,7 @@ async def example() -> dict[str, Any]:
     from bot.db.store import Store
     from bot.services.importing import import_files
     from bot.services.trivia import TriviaService
-    from cogs.fact_card import fact_embed, fact_view
+    from cogs.fact_card import card_view, fact_embed
 
     store = await Store.open(":memory:")
     try:
@@ -52,7 +52,7 @@ async def example() -> dict[str, Any]:
         card = await TriviaService(store).fact_card("mask", guild_id=None, channel_id=1, number=FACT_NUMBER)
     finally:
         await store.close()
-    return {"embed": fact_embed(card).to_dict(), "components": fact_view(card.film_id).to_components()}
+    return {"embed": fact_embed(card).to_dict(), "components": card_view(card).to_components()}
 
 
 def _font(style: str, size: int) -> Any:
@@ -154,7 +154,7 @@ def render(example: dict[str, Any], path: Path) -> None:
         y += line_height.get(id(font), 20 * s)
     draw.text((inner_x, y + 8 * s), footer, font=small_font, fill=MUTED)
 
-    # The "Another fact" button, with a small clapperboard for its emoji.
+    # The "Another fact" button first, with a small clapperboard for its emoji.
     label = button["label"]
     button_y = embed_y + embed_height + 8 * s
     label_width = draw.textlength(label, font=text_font)
@@ -172,6 +172,18 @@ def render(example: dict[str, Any], path: Path) -> None:
         fill=(40, 40, 40),
     )
     draw.text((icon_x + 24 * s, button_y + 16 * s), label, font=text_font, fill=HEADING, anchor="lm")
+
+    # The buttons after it (Report), each with a small flag for its emoji.
+    x = embed_x + button_width + 8 * s
+    for other in example["components"][0]["components"][1:]:
+        width = draw.textlength(other["label"], font=text_font) + 52 * s
+        draw.rounded_rectangle((x, button_y, x + width, button_y + 32 * s), radius=4 * s, fill=BUTTON)
+        flag_x, flag_y = x + 14 * s, button_y + 8 * s
+        draw.line((flag_x, flag_y, flag_x, flag_y + 16 * s), fill=(220, 220, 220), width=2 * s)
+        flag = [(flag_x, flag_y), (flag_x + 12 * s, flag_y + 4 * s), (flag_x, flag_y + 8 * s)]
+        draw.polygon(flag, fill=(221, 46, 68))
+        draw.text((flag_x + 24 * s, button_y + 16 * s), other["label"], font=text_font, fill=HEADING, anchor="lm")
+        x += width + 8 * s
     image.save(path, optimize=True)
 
 
