@@ -79,7 +79,7 @@ async def bench(schedules: int, repeat: int, catalog: Path | None = None, due: i
             async def tick() -> int:
                 posts = await daily.claim_due()
                 for number, post in enumerate(posts):
-                    await daily.card(post)  # what the loop shows: the fact and its place among the film's
+                    await daily.card_for_post(post)  # what the loop shows: the fact and its place among the film's
                     await daily.delivered(post, number)
                 return len(posts)
 

@@ -59,7 +59,7 @@ async def trivia_per_call(store: AnyStore, catalog: list[FilmRecord], calls: int
     titles = [f"{film.title} ({film.year})" for film in random.Random(4).sample(catalog, min(calls, len(catalog)))]
     wall, cpu = time.perf_counter(), time.process_time()
     for n, title in enumerate(titles):
-        await service.fact_card(title, guild_id=1, channel_id=100 + n % 50)
+        await service.show(title, guild_id=1, channel_id=100 + n % 50)
     return (time.perf_counter() - wall) / len(titles) * 1000, (time.process_time() - cpu) / len(titles) * 1000
 
 

@@ -132,7 +132,7 @@ async def in_bot(database: Path, samples: int) -> list[Figure]:
                                   "SELECT 1 round trip", base, "p99 < 10 ms", percentile(times, 99) < 10))  # fmt: skip
     labels = iter(queries["Title (Year)"])
     channels = iter(range(10**6))
-    times = await measure(lambda: service.fact_card(next(labels), guild_id=1, channel_id=next(channels) % 50), samples)
+    times = await measure(lambda: service.show(next(labels), guild_id=1, channel_id=next(channels) % 50), samples)
     figures.append(Figure("/trivia handler", percentile(times, 50), percentile(times, 99), "ms",
                           "SELECT 1 round trip", base, "p99 < 10 ms", percentile(times, 99) < 10))  # fmt: skip
 

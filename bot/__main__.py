@@ -426,7 +426,7 @@ async def _films(store: Store, args: argparse.Namespace) -> int:
 async def _trivia(store: Store, args: argparse.Namespace) -> int:
     service = TriviaService(store)
     try:
-        card = await service.fact_card(
+        card = await service.show(
             " ".join(args.title), guild_id=args.guild, channel_id=CLI_CHANNEL_ID, number=args.number
         )
     finally:

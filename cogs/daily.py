@@ -219,7 +219,7 @@ class Daily(commands.Cog):
     async def _send(self, post: ClaimedPost) -> None:
         daily = self.bot.daily
         try:
-            card = await daily.card(post)
+            card = await daily.card_for_post(post)
             channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
             message = await channel.send(
                 embed=fact_embed(card, heading="Fact of the day"),

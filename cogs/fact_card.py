@@ -83,7 +83,7 @@ class AnotherFactButton(
     async def run(self, interaction: Interaction) -> None:
         check_row_id(self.film_id, "film")
         interaction.client.lookup_limit.hit(interaction.user.id)
-        shown = await interaction.client.trivia.pick(
+        shown = await interaction.client.trivia.card_for_film(
             self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
         )
         answer = interaction.response.send_message if self.reply else interaction.response.edit_message

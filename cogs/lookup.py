@@ -39,7 +39,7 @@ class Lookup(commands.Cog):
     ) -> None:
         assert interaction.channel_id is not None
         self.bot.lookup_limit.hit(interaction.user.id)
-        shown = await self.bot.trivia.pick_for_query(
+        shown = await self.bot.trivia.card_for_title(
             film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
         )
         # Answer first, then note what the channel was shown: the member never waits for the write.

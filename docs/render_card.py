@@ -49,7 +49,7 @@ async def example() -> dict[str, Any]:
     store = await Store.open(":memory:")
     try:
         await import_files(CatalogRepository(store), [SEED])
-        card = await TriviaService(store).fact_card("mask", guild_id=None, channel_id=1, number=FACT_NUMBER)
+        card = await TriviaService(store).show("mask", guild_id=None, channel_id=1, number=FACT_NUMBER)
     finally:
         await store.close()
     return {"embed": fact_embed(card).to_dict(), "components": card_view(card).to_components()}

@@ -163,7 +163,7 @@ class DailyService:
             now,
         )
 
-    async def card(self, post: ClaimedPost) -> FactCard:
+    async def card_for_post(self, post: ClaimedPost) -> FactCard:
         fact = await self.catalog.fact(post.fact_id)
         if fact is None:
             raise NoSchedule("that fact no longer exists")

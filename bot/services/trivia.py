@@ -192,20 +192,22 @@ class TriviaService:
             raise EmptyCatalog()
         return index.resolve_visible(query, visible)
 
-    async def fact_card(
+    async def show(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> FactCard:
-        shown = await self.pick_for_query(query, guild_id=guild_id, channel_id=channel_id, number=number)
+        shown = await self.card_for_title(query, guild_id=guild_id, channel_id=channel_id, number=number)
         await shown.remember()
         return shown.card
 
-    async def pick_for_query(
+    async def card_for_title(
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> Shown:
         entry = await self.resolve(query, guild_id)
-        return await self.pick(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
+        return await self.card_for_film(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
 
-    async def pick(self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None) -> Shown:
+    async def card_for_film(
+        self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None
+    ) -> Shown:
         """The card to show. A hot film costs no trip to the database thread: its facts and the
         channel's record are held in memory; otherwise one query reads both. Recording what was
         shown is left to `Shown.remember`, so the caller answers the member first."""

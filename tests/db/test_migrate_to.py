@@ -49,7 +49,7 @@ async def test_migrate_to_copies_everything_and_postgres_carries_on_from_there(t
         await subs.save_settings(GuildSettings(GUILD, review_channel_id=GUILD + 4), NOW)
         draft = Draft(GUILD, GUILD + 5, "Member", None, "A New Film", 2001, "A fact long enough to be one.", None)
         await subs.create(draft, NOW, lambda state: None)
-        shown = await TriviaService(source).pick_for_query("mask", guild_id=GUILD, channel_id=GUILD + 1)
+        shown = await TriviaService(source).card_for_title("mask", guild_id=GUILD, channel_id=GUILD + 1)
         await shown.remember()
         await MetaRepository(source).set("some-key", "some-value")
         before = {t: (await source.fetchone(f"SELECT count(*) FROM {t}"))[0] for t in TABLES}
@@ -76,7 +76,7 @@ async def test_migrate_to_copies_everything_and_postgres_carries_on_from_there(t
                 "INSERT INTO facts (film_id, text, origin, content_hash) VALUES (1, 'new', 'import', ?)", (b"new",)
             )
         assert cursor.lastrowid == last + 1
-        assert (await TriviaService(target).fact_card("mask", guild_id=GUILD, channel_id=9)).film_title == "Mask"
+        assert (await TriviaService(target).show("mask", guild_id=GUILD, channel_id=9)).film_title == "Mask"
     finally:
         await target.close()
 

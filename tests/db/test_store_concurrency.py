@@ -116,7 +116,7 @@ async def test_a_shown_fact_whose_record_cannot_be_written_is_still_shown(
     await import_files(CatalogRepository(store), [SEED_PAGE])
     monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.2)
     trivia = TriviaService(store)
-    shown = await trivia.pick_for_query("mask", guild_id=1, channel_id=2)
+    shown = await trivia.card_for_title("mask", guild_id=1, channel_id=2)
     with write_lock_held(store.path):
         await shown.remember()
         assert not await trivia.recent.flush()

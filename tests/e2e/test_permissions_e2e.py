@@ -48,7 +48,7 @@ async def build(standin: DiscordStandIn, start_bot: BotFactory) -> World:
     channel = home.channels[0]["id"]
     await bot.daily.set_schedule(guild_id=int(home.id), channel_id=int(channel), time_text="9am", timezone=None, film=None,
                         admin_id=1)  # fmt: skip
-    fact_id = (await bot.trivia.pick_for_query("mask", guild_id=int(home.id), channel_id=1, number=1)).card.fact_id
+    fact_id = (await bot.trivia.card_for_title("mask", guild_id=int(home.id), channel_id=1, number=1)).card.fact_id
     report_id, _ = await bot.moderation.report(
         guild_id=int(home.id), fact_id=fact_id, member_id=2, member_name="Reporter", kind="wrong", details=""
     )

@@ -98,7 +98,7 @@ async def test_a_tick_that_raises_anything_does_not_stop_the_loop(
         raise ZeroDivisionError("a bug")
 
     # Everything a tick calls after its claim fails, including what reports the failure.
-    monkeypatch.setattr(bot.daily, "card", broken)
+    monkeypatch.setattr(bot.daily, "card_for_post", broken)
     monkeypatch.setattr(bot.daily, "failed_for_now", broken)
     clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
     await asyncio.wait_for(ticked_again.wait(), 10)  # the loop went on ticking

@@ -105,7 +105,7 @@ async def test_a_film_schedule_picks_only_that_film(daily: DailyService, store: 
     for day in range(3):
         clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC) + timedelta(days=day))
         (post,) = await daily.claim_due()
-        card = await daily.card(post)
+        card = await daily.card_for_post(post)
         assert card.film_label == "Heat (1995)"
         await daily.delivered(post, day)
 

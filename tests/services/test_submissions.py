@@ -117,7 +117,7 @@ async def test_an_unknown_title_is_a_proposal_that_needs_a_year(subs: Submission
 
     decided = await subs.approve(submission.id, GUILD, MOD)
     assert decided.film_label == "Rocky Dennis Story (1990)"
-    card = await subs.trivia.fact_card("rocky dennis story", guild_id=GUILD, channel_id=5)
+    card = await subs.trivia.show("rocky dennis story", guild_id=GUILD, channel_id=5)
     assert card.credit == f"Member {MEMBER}"
 
 
@@ -133,11 +133,11 @@ async def test_approval_adds_the_fact_to_that_server_only_with_the_members_credi
     decided = await subs.approve(submission.id, GUILD, MOD)
     assert (decided.status, decided.reviewer_name) == ("approved", "Mod")
 
-    here = [await subs.trivia.fact_card("mask", guild_id=GUILD, channel_id=1, number=n) for n in range(1, 8)]
+    here = [await subs.trivia.show("mask", guild_id=GUILD, channel_id=1, number=n) for n in range(1, 8)]
     assert here[-1].text == FACT
     assert here[-1].credit == f"Member {MEMBER}"
     with pytest.raises(Exception, match="from 1 to 6"):
-        await subs.trivia.fact_card("mask", guild_id=OTHER_GUILD, channel_id=2, number=7)
+        await subs.trivia.show("mask", guild_id=OTHER_GUILD, channel_id=2, number=7)
 
 
 async def test_edit_then_approve_keeps_what_changed(subs: SubmissionService):
@@ -232,12 +232,12 @@ async def test_oldest_pending_first_with_the_count(subs: SubmissionService, cloc
 
 
 async def test_a_film_whose_facts_are_cached_shows_a_fact_approved_meanwhile(subs: SubmissionService):
-    before = await subs.trivia.fact_card("mask", guild_id=GUILD, channel_id=1)  # caches Mask's facts here
+    before = await subs.trivia.show("mask", guild_id=GUILD, channel_id=1)  # caches Mask's facts here
     assert before.total == 6
     submission, _ = await submit(subs)
     await subs.approve(submission.id, GUILD, MOD)
-    card = await subs.trivia.fact_card("mask", guild_id=GUILD, channel_id=1, number=7)
+    card = await subs.trivia.show("mask", guild_id=GUILD, channel_id=1, number=7)
     assert (card.text, card.total) == (FACT, 7)
     # The button on the card shown before (it carries the film id, not the query) sees it too.
-    shown = await subs.trivia.pick(before.film_id, guild_id=GUILD, channel_id=2, number=7)
+    shown = await subs.trivia.card_for_film(before.film_id, guild_id=GUILD, channel_id=2, number=7)
     assert shown.card.text == FACT

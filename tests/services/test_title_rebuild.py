@@ -70,7 +70,7 @@ async def test_lookups_answer_from_the_current_index_while_a_rebuild_is_under_wa
     # at the gate. (The bounds only make a regression fail instead of hang: nothing waits for them.)
     assert await asyncio.wait_for(labels(service, "ma"), 5) == ["Mask (1985)"]
     await gate.reading.wait()
-    card = await asyncio.wait_for(service.fact_card("heat", guild_id=None, channel_id=1), 5)
+    card = await asyncio.wait_for(service.show("heat", guild_id=None, channel_id=1), 5)
     assert card.film_label == "Heat (1995)"  # a typed title of the new film is found in the store meanwhile
     assert await asyncio.wait_for(labels(service, "hea"), 5) == []  # autocomplete catches up after the rebuild
     gate.release.set()

@@ -29,39 +29,39 @@ async def service(seeded_store: Store) -> TriviaService:
 
 
 async def test_random_facts_cycle_through_all_six_per_channel_before_repeating(service: TriviaService):
-    shown = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(12)]
+    shown = [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(12)]
     assert len(set(shown[:6])) == 6
     assert len(set(shown[6:])) == 6
     assert shown[6] != shown[5]
     # Another channel keeps its own record.
-    other = [(await service.fact_card("mask", guild_id=1, channel_id=11)).fact_id for _ in range(6)]
+    other = [(await service.show("mask", guild_id=1, channel_id=11)).fact_id for _ in range(6)]
     assert len(set(other)) == 6
 
 
 async def test_fact_number_gives_that_fact_with_its_credit(service: TriviaService):
-    card = await service.fact_card("Mask (1985)", guild_id=None, channel_id=1, number=2)
+    card = await service.show("Mask (1985)", guild_id=None, channel_id=1, number=2)
     assert (card.position, card.total) == (2, 6)
     assert card.credit == credit_for(card.text) == "Dominic"
-    camp = await service.fact_card("mask", guild_id=None, channel_id=1, number=6)
+    camp = await service.show("mask", guild_id=None, channel_id=1, number=6)
     assert camp.credit == "Michele L. V."
-    archive = await service.fact_card("mask", guild_id=None, channel_id=1, number=1)
+    archive = await service.show("mask", guild_id=None, channel_id=1, number=1)
     assert (archive.credit, archive.credit_line) == ("Rewind Archive", "From the Rewind Archive")
 
 
 async def test_errors_users_can_act_on(service: TriviaService, store: Store):
     with pytest.raises(FactNumberOutOfRange, match="from 1 to 6"):
-        await service.fact_card("mask", guild_id=None, channel_id=1, number=7)
+        await service.show("mask", guild_id=None, channel_id=1, number=7)
     with pytest.raises(FilmNotFound):
-        await service.fact_card("zzzz", guild_id=None, channel_id=1)
+        await service.show("zzzz", guild_id=None, channel_id=1)
     await CatalogRepository(store).import_films([FilmRecord("Heat", 1995)])
     service.titles_changed()
     with pytest.raises(NoFacts, match=r"No facts yet for \*\*Heat \(1995\)\*\*.*/trivia-submit"):
-        await service.fact_card("heat", guild_id=None, channel_id=1)
+        await service.show("heat", guild_id=None, channel_id=1)
 
 
 async def test_an_empty_catalog_says_how_to_fill_it(store: Store):
     with pytest.raises(EmptyCatalog, match="import"):
-        await TriviaService(store).fact_card("mask", guild_id=None, channel_id=1)
+        await TriviaService(store).show("mask", guild_id=None, channel_id=1)
 
 
 async def test_films_imported_by_another_process_are_found_without_restart(service: TriviaService, store: Store):
@@ -91,7 +91,7 @@ async def test_only_an_imported_fact_is_shown_as_the_archive_s():
 async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(
     service: TriviaService, store: Store
 ):
-    assert (await service.fact_card("mask", guild_id=None, channel_id=1)).total == 6  # cached now
+    assert (await service.show("mask", guild_id=None, channel_id=1)).total == 6  # cached now
     other = await Store.open(store.path)
     try:
         await CatalogRepository(other).import_films(
@@ -99,15 +99,15 @@ async def test_a_film_whose_facts_are_cached_shows_facts_another_process_importe
         )
     finally:
         await other.close()
-    card = await service.fact_card("mask", guild_id=None, channel_id=1, number=7)
+    card = await service.show("mask", guild_id=None, channel_id=1, number=7)
     assert (card.text, card.total) == ("Cher and Peter Bogdanovich clashed over the music.", 7)
 
 
 async def test_a_channel_still_sees_every_fact_before_a_repeat_across_a_restart(service: TriviaService, store: Store):
-    first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    first = [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
     await service.close()  # shutdown writes the channel records still waiting
     restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
-    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    rest = [(await restarted.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
     assert len(set(first + rest)) == 6
     await restarted.close()
 
@@ -116,9 +116,9 @@ async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path
     store = await Store.open(tmp_path / "hot.db")
     await import_files(CatalogRepository(store), [SEED_PAGE])
     service = TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=3600)
-    first = await service.fact_card("mask", guild_id=1, channel_id=10)
+    first = await service.show("mask", guild_id=1, channel_id=10)
     await store.close()  # any read or write from here on would fail
-    rest = [await service.fact_card("Mask (1985)", guild_id=1, channel_id=10) for _ in range(5)]
+    rest = [await service.show("Mask (1985)", guild_id=1, channel_id=10) for _ in range(5)]
     assert len({first.fact_id} | {card.fact_id for card in rest}) == 6  # and still no repeat
     assert service.recent.waiting == 6  # shown, to be written with the next batch
 
@@ -131,7 +131,7 @@ async def test_records_wait_in_memory_while_another_process_holds_the_write_lock
     other = sqlite3.connect(store.path)
     other.execute("BEGIN IMMEDIATE")  # as a CLI import does, for as long as it runs
     try:
-        first = [(await service.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+        first = [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
         assert not await service.recent.flush()  # refused: kept in memory, tried again later
         assert service.recent.waiting == 3
     finally:
@@ -139,5 +139,5 @@ async def test_records_wait_in_memory_while_another_process_holds_the_write_lock
         other.close()
     assert await service.recent.flush()
     restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
-    rest = [(await restarted.fact_card("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    rest = [(await restarted.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
     assert len(set(first + rest)) == 6
