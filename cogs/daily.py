@@ -206,7 +206,7 @@ class Daily(commands.Cog):
             async def send(post: ClaimedPost) -> None:
                 async with limit:
                     try:
-                        await self._send(post)
+                        await self.send_post(post)
                     except Exception:  # even reporting the outcome failed (the store is locked, say)
                         log.exception(
                             "daily post %s (schedule %s, channel %s): its outcome could not be recorded;"
@@ -216,7 +216,7 @@ class Daily(commands.Cog):
             await asyncio.gather(*(send(post) for post in posts))
             return len(posts)
 
-    async def _send(self, post: ClaimedPost) -> None:
+    async def send_post(self, post: ClaimedPost) -> None:
         daily = self.bot.daily
         try:
             card = await daily.card_for_post(post)

@@ -166,8 +166,11 @@ def cog_of(bot: commands.Bot, kind: type[CogT]) -> CogT:
     """The loaded cog of that class, typed: buttons and forms are routed by custom_id, not held by a cog,
     so they look their cog up when pressed (by type, not by a name string)."""
     for cog in bot.cogs.values():
-        if isinstance(cog, kind):
-            return cog
+        # discord.py loads an extension as a fresh module each time, so the class may be another object
+        # with the same module and name (a bot restarted in one process, a test that imported the cog).
+        same = type(cog).__module__ == kind.__module__ and type(cog).__qualname__ == kind.__qualname__
+        if isinstance(cog, kind) or same:
+            return cog  # type: ignore[return-value]
     raise RuntimeError(f"{kind.__name__} is not loaded")
 
 

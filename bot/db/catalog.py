@@ -20,7 +20,7 @@ IMPORT_CHUNK_FACTS = 5000  # ...and about this many facts (one film's facts are 
 IMPORT_PAUSE_SECONDS = 0.01  # between chunks, so other processes' writes get the lock
 
 
-def _chunks(films: Sequence[FilmRecord]) -> list[list[FilmRecord]]:
+def import_chunks(films: Sequence[FilmRecord]) -> list[list[FilmRecord]]:
     """Films in import order, cut into bounded chunks; records of the same film (title and year) go in
     the chunk of its first record, so a film never shows with part of an import's facts."""
     groups: dict[tuple[str, int], list[FilmRecord]] = {}
@@ -91,7 +91,7 @@ class CatalogRepository:
         kind of row per chunk: a million facts cost a few hundred round trips, not a million."""
         summary = ImportSummary()
         first_new = await self.last_fact_id()
-        chunks = _chunks(films)
+        chunks = import_chunks(films)
         if before_commit is not None:
             async with self.store.transaction() as conn:
                 for chunk in chunks:

@@ -27,7 +27,7 @@ def test_chunks_are_bounded_and_never_split_a_film(monkeypatch):
     records = films(7)
     again = FilmRecord("film 0", records[0].year, facts=[FactRecord("One more fact about film zero, later on.")])
     big = FilmRecord("Epic", 2000, facts=[FactRecord(f"Epic fact number {i}, long enough.") for i in range(9)])
-    chunks = catalog_module._chunks([*records, again, big])
+    chunks = catalog_module.import_chunks([*records, again, big])
     assert [len(c) for c in chunks] == [3, 2, 2, 1, 1]  # film 0's two records together: 2 + 1 + 2 facts
     assert chunks[0][:2] == [records[0], again]
     assert chunks[-1] == [big]  # one film larger than a chunk is one chunk of its own, whole

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cogs.daily import Daily
+from cogs.kit import cog_of
 from tests.e2e.conftest import BotFactory, schedule
 from tests.support.fake_clock import FakeClock
 from tests.support.protocol import Reply
@@ -70,9 +72,9 @@ async def test_a_post_claimed_before_a_crash_is_resent_once_and_discord_keeps_on
     bot = await start_bot(clock=clock, daily_tick_seconds=3600)
     await schedule(bot, guild, channel, "08:30")
     clock.set(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
-    cog = bot.get_cog("Daily")
+    cog = cog_of(bot, Daily)
     (post,) = await bot.daily.claim_due()
-    await cog._send(post)  # sent, but the process "dies" before the confirmation is stored:
+    await cog.send_post(post)  # sent, but the process "dies" before the confirmation is stored:
     await bot.store.conn.execute("UPDATE daily_posts SET status = 'claimed', message_id = NULL")
 
     await bot.close()

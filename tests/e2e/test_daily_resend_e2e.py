@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services.daily import RESEND_WINDOW
+from cogs.daily import Daily
+from cogs.kit import cog_of
 from tests.e2e.conftest import BotFactory, schedule
 from tests.support.fake_clock import FakeClock
 from tests.support.standin import DiscordStandIn
@@ -26,7 +28,7 @@ async def claim_then_crash(standin: DiscordStandIn, start_bot: BotFactory, clock
     clock.set(DUE)
     (post,) = await bot.daily.claim_due()
     if sent:  # Discord has the message, but the process "dies" before recording it
-        await bot.get_cog("Daily")._send(post)
+        await cog_of(bot, Daily).send_post(post)
         await bot.store.write("UPDATE daily_posts SET status = 'claimed', message_id = NULL")
     await bot.close()
     return guild, channel
