@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.trivia.errors import StoreBusy, TriviaError
+from bot.trivia.rows import Actor
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -42,6 +43,11 @@ if TYPE_CHECKING:
     Interaction: TypeAlias = discord.Interaction[TriviaBot]
 else:
     Interaction: TypeAlias = discord.Interaction
+
+
+def actor_from(interaction: discord.Interaction) -> Actor:
+    """Who acted, as the audit log records them: their id and the name shown at the time."""
+    return Actor(interaction.user.id, clip(interaction.user.display_name, 100))
 
 
 def clip(text: str, limit: int) -> str:

@@ -29,6 +29,7 @@ from cogs.kit import (
     TOTAL_LIMIT,
     Interaction,
     ReportingItem,
+    actor_from,
     clip,
     cog_of,
     film_choices,
@@ -439,7 +440,7 @@ class Moderation(commands.Cog):
     async def require_owner(self, interaction: discord.Interaction) -> Actor:
         if interaction.user.id not in await self.owners():
             raise TriviaError("Only the bot's owners can change the global catalog.")
-        return Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        return actor_from(interaction)
 
     async def _global_pick(self, interaction: discord.Interaction, film: str, number: int) -> ModFact:
         await self.require_owner(interaction)

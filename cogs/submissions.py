@@ -30,7 +30,6 @@ from bot.trivia.rows import (
     REPORT_KINDS,
     REVIEW_POST,
     REVIEW_UPDATE,
-    Actor,
     OutboxItem,
     Submission,
 )
@@ -42,6 +41,7 @@ from cogs.kit import (
     TOTAL_LIMIT,
     Interaction,
     ReportingItem,
+    actor_from,
     admit,
     clip,
     cog_of,
@@ -380,7 +380,7 @@ class Submissions(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
         assert interaction.guild_id is not None
-        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        admin = actor_from(interaction)
         await self.bot.moderation.unblock(interaction.guild_id, member.id, admin)
         await interaction.response.send_message(
             f"{member.mention} can submit facts here again.",
@@ -401,7 +401,7 @@ class Submissions(commands.Cog):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)  # downloading may take a moment
         raw = await file.read()
-        admin = Actor(interaction.user.id, clip(interaction.user.display_name, 100))
+        admin = actor_from(interaction)
         summary = await self.bot.moderation.import_file(interaction.guild_id, admin, file.filename, raw)
         await interaction.followup.send(
             f"Imported **{safe(file.filename)}** as this server's facts: {summary.describe()}.", ephemeral=True
