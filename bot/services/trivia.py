@@ -36,6 +36,9 @@ class TriviaService:
         rng: random.Random | None = None,
         clock: Clock = system_clock,
         titles_check_seconds: float = 1.0,
+        titles_settle_seconds: float = 2.0,
+        titles_max_stale_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.catalog = CatalogRepository(store)
@@ -59,13 +62,24 @@ class TriviaService:
         self._catalog_mark: tuple[int, int, int] | None = None
         self._titles_check_seconds = titles_check_seconds
         self._titles_checked_at = -float("inf")
+        # Another process's changes are indexed once its catalog has been still for `settle` seconds
+        # (or has been changing for `max_stale`): a big import commits hundreds of chunks, and a full
+        # rebuild after each one would keep a core busy the whole import and stall the event loop.
+        # Typed names are found meanwhile (see `resolve`); only autocomplete waits.
+        self._settle_seconds = titles_settle_seconds
+        self._max_stale_seconds = titles_max_stale_seconds
+        self._monotonic = monotonic
+        self._changed_at: float | None = None  # last change seen from elsewhere, not yet indexed
+        self._stale_since: float | None = None  # first such change
+        self._settling: asyncio.Task[None] | None = None
         self._only_in: dict[int, frozenset[int]] = {}  # film -> the servers it is offered in (no global facts)
         self._all_hidden: frozenset[tuple[int, int]] = frozenset()  # (server, film): every fact hidden there
         self._visibility_stale = True
 
     @property
     def titles(self) -> TitleIndex:
-        """The index lookups use now (the last one built)."""
+        """The index lookups use now (the last one built). Use it without an await in between: the
+        index a rebuild replaces is emptied (`TitleIndex.release`) once the new one is in place."""
         return self._index
 
     @property
@@ -76,29 +90,71 @@ class TriviaService:
         """Checks the catalog now and waits until the index shows it: at start-up (nothing to answer
         from before that) and for tools. Lookups never call this; they never wait for a rebuild."""
         await self._check_catalog(force=True)
-        while not self.titles_current:
-            await asyncio.shield(self._start_rebuild())
+        await self.titles_settled()
 
     async def titles_settled(self) -> None:
-        """Waits until the index shows every change already announced (`titles_changed`), without asking
-        the store for more: for a caller that has just announced one and must see it (tools, tests)."""
+        """Waits until the index shows every change already seen, at once (a change from elsewhere
+        does not wait for the catalog to be still), without asking the store for more: for a caller
+        that has just announced a change and must see it (tools, tests)."""
         while not self.titles_current:
+            self._changed_at = self._stale_since = None
             await asyncio.shield(self._start_rebuild())
 
     def titles_changed(self) -> None:
         """Our own writes do not move data_version; whoever adds films (or imports facts) through this
-        process calls this. Cached facts are dropped; the rebuild starts at once, in the background."""
+        process calls this. Cached facts are dropped; the rebuild starts at once, in the background
+        (one change, from here: a moderator's approval shows in autocomplete about a second later)."""
         self.facts_changed()
         self._visibility_stale = True
         self._generation += 1
+        self._changed_at = self._stale_since = None
         self._start_rebuild()
+
+    def catalog_changed_elsewhere(self) -> None:
+        """Another process committed a catalog change (PostgreSQL's NOTIFY): cached facts are dropped at
+        once; the index is rebuilt once that process's catalog is still (see `__init__`)."""
+        now = self._monotonic()
+        self._changed_elsewhere(now)
+        self._rebuild_when_settled(now)
+
+    def _changed_elsewhere(self, now: float) -> None:
+        self._generation += 1
+        self.facts_changed()
+        self._visibility_stale = True
+        self._changed_at = now
+        if self._stale_since is None:
+            self._stale_since = now
+
+    def _settled(self, now: float) -> bool:
+        """Whether the index may be rebuilt now: no change from elsewhere is waiting, or the catalog has
+        been still for `settle` seconds, or the index has been behind it for `max_stale` seconds."""
+        return (
+            self._changed_at is None
+            or now - self._changed_at >= self._settle_seconds
+            or now - (self._stale_since or now) >= self._max_stale_seconds
+        )
+
+    def _rebuild_when_settled(self, now: float) -> None:
+        if self._settled(now):
+            self._start_rebuild()  # also retries a rebuild that failed
+        elif self._settling is None or self._settling.done():
+            self._settling = asyncio.create_task(self._settle(), name="title-index-settle")
+            self._settling.add_done_callback(_log_failure)
+
+    async def _settle(self) -> None:
+        """Looks again every `settle` seconds until the index has caught up, starting the rebuild once
+        the catalog is still: the index follows an import soon after it ends, even if nobody asks."""
+        while not self.titles_current:
+            await asyncio.sleep(self._settle_seconds)
+            if self._rebuilding is None or self._rebuilding.done():
+                await self._check_catalog(force=True)
 
     async def _check_catalog(self, *, force: bool = False) -> None:
         """Notices changes made by other processes (a CLI import): asked at most once a
         `titles_check_seconds` (monotonic time), so a keystroke does not pay a round trip for it.
         data_version moves on any other connection's commit; the catalog's mark tells a catalog change
         from, say, a commit to channel records, so only the former costs a rebuild."""
-        now = time.monotonic()
+        now = self._monotonic()
         if not force and now - self._titles_checked_at < self._titles_check_seconds:
             return
         self._titles_checked_at = now
@@ -108,11 +164,9 @@ class TriviaService:
             self._data_version = version
             if mark != self._catalog_mark:
                 self._catalog_mark = mark
-                self._generation += 1
-                self.facts_changed()
-                self._visibility_stale = True
+                self._changed_elsewhere(now)
         if not self.titles_current:
-            self._start_rebuild()  # also retries a rebuild that failed
+            self._rebuild_when_settled(now)
 
     def _start_rebuild(self) -> asyncio.Task[None]:
         if self._rebuilding is None or self._rebuilding.done():
@@ -124,19 +178,22 @@ class TriviaService:
         """Reads the films, builds the new index in a worker thread and swaps it in; lookups go on
         answering from the old one meanwhile. About a second of CPU at 100,000 films, none of it on
         the event loop (see `_collector_paused` for the rest of what keeps the loop running)."""
-        while not self.titles_current:
+        while not self.titles_current and self._settled(self._monotonic()):
             generation = self._generation
+            self._changed_at = self._stale_since = None  # what changed so far is read now
             with _collector_paused():
                 mark = await self.catalog.change_mark()
                 rows = await self.catalog.title_rows()
                 index = await asyncio.to_thread(TitleIndex, rows)
-                replaced = [self._index]
+                replaced = self._index
                 self._index = index
                 self._index_generation = generation
                 self._catalog_mark = mark  # read before the rows: if it is behind them, one rebuild too many
                 self._built = True
-                # The old index is freed in the thread too: 10 ms or more of deallocation at this size.
-                await asyncio.to_thread(replaced.clear)
+                # The old index is freed in the thread too, in runs (TitleIndex.release): dropped
+                # whole, its deallocation holds the GIL for tens of milliseconds at this size.
+                await asyncio.to_thread(replaced.release)
+                del replaced
 
     async def _current_titles(self) -> TitleIndex:
         if not self._built:
@@ -179,7 +236,7 @@ class TriviaService:
         return index.suggest_visible(query, self._offered(guild_id))
 
     async def resolve(self, query: str, guild_id: int | None = None, *, moderating: bool = False) -> TitleEntry:
-        index = await self._current_titles()
+        await self._current_titles()
         visible = self._offered(guild_id, moderating=moderating)
         if not self.titles_current:
             # A rebuild is under way: a film just added is not in the index yet, but its typed name
@@ -188,6 +245,7 @@ class TriviaService:
             if named:
                 with contextlib.suppress(FilmNotFound):
                     return TitleIndex(named).resolve_visible(query, visible)
+        index = self._index  # read after the last await: the one read before may be replaced and freed
         if len(index) == 0:
             raise EmptyCatalog()
         return index.resolve_visible(query, visible)
@@ -276,10 +334,11 @@ class TriviaService:
     async def close(self) -> None:
         """At shutdown, before the store closes: a rebuild under way is dropped and the channel records
         still waiting are written."""
-        if self._rebuilding is not None and not self._rebuilding.done():
-            self._rebuilding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._rebuilding
+        for task in (self._settling, self._rebuilding):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.recent.close()
 
 
@@ -326,10 +385,12 @@ def _collector_paused() -> Iterator[None]:
     about 80 ms at 100,000 films, stalling the event loop from the worker thread. None of those
     objects forms a cycle, so reference counting frees them all anyway.
 
-    On the way out, what was made meanwhile (the new index) is moved straight to the oldest
-    generation: freeze() then unfreeze() does that by splicing lists, where the next young
-    collection would otherwise walk every key of the index once, 20-50 ms with the GIL held.
-    Nothing is kept from collection: the oldest generation is collected as usual."""
+    On the way out, what was made meanwhile (the new index) is frozen (`gc.freeze`) like everything
+    the bot made at start-up (`TriviaBot.setup_hook`): no collection walks it again, where the next
+    one would otherwise walk the new index and the rows it was read from, 20-50 ms with the GIL held.
+    Frozen objects are still freed by reference counting (the index this one replaces is), so what
+    this keeps for good is only cyclic garbage the bot made during the rebuild: a few objects per
+    rebuild, measured in docs/performance.md, and rebuilds are rare (see TriviaService.__init__)."""
     if not gc.isenabled():
         yield
         return
@@ -338,5 +399,4 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
-        gc.unfreeze()
         gc.enable()

@@ -13,7 +13,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -144,6 +144,32 @@ def _sorted_in_runs(items: list[T], key: Callable[[T], str] | None = None) -> li
     return runs[0] if len(runs) == 1 else list(heapq.merge(*runs, key=key))
 
 
+def _drain(container: list[Any] | dict[Any, Any]) -> None:
+    """Empties a big list or dict a few thousand items at a time. Freeing 200,000 objects in one go
+    (what dropping the last reference does) is a single C call that holds the GIL for 20-50 ms,
+    stalling the event loop from whichever thread drops it; in runs, each hold is well under one."""
+    if isinstance(container, list):
+        while container:
+            del container[-SORT_RUN:]
+        return
+    while container:
+        for _ in range(min(SORT_RUN, len(container))):
+            container.popitem()
+
+
+def _running_totals(lengths: Iterable[int]) -> array[int]:
+    """Where each title ends in the joined text, built a run at a time: one C call over 200,000
+    items would hold the GIL for its whole length."""
+    out: array[int] = array("Q")
+    items = list(lengths)
+    total = 0
+    for i in range(0, len(items), SORT_RUN):
+        run = list(itertools.accumulate(items[i : i + SORT_RUN], initial=total))
+        out.extend(run[1:])
+        total = run[-1]
+    return out
+
+
 def _typo_variants(key: str) -> list[str]:
     """Every adjacent swap ("maks" -> "mask"): the commonest typo, which plain edit ratios score as two
     edits. Looked up exactly, so catching them costs a few dictionary probes, not a scan."""
@@ -174,7 +200,9 @@ class TitleIndex:
                     bucket = buckets.setdefault(key, [])
                     if not bucket or bucket[-1] != index:
                         bucket.append(index)
-        self._keys: tuple[str, ...] = tuple(_sorted_in_runs(list(buckets)))
+        # A list, not a tuple, so `release` can free it in runs (it is frozen from the collector's
+        # sight once built: see TriviaService._collector_paused).
+        self._keys: list[str] = _sorted_in_runs(list(buckets))
         # key -> one film index, or ~n for the n-th of `_shared`, films sharing the key ordered by year:
         # most keys name a single film. Ints only, so the garbage collector never walks this dict.
         self._by_key: dict[str, int] = {}
@@ -186,6 +214,7 @@ class TitleIndex:
                 bucket.sort(key=lambda i: (self._years[i], self._ids[i]))
                 self._by_key[key] = ~len(self._shared)
                 self._shared.append(tuple(bucket))
+        _drain(buckets)
         # Word starts after the first ("runner" in "blade runner"), as key index << 8 | offset,
         # sorted by the text from there on, so a typed later word is found by bisection too.
         starts = array("Q")
@@ -193,7 +222,11 @@ class TitleIndex:
             for match in _WORD_START.finditer(key):
                 if 0 < match.start() < 256:
                     starts.append(number << 8 | match.start())
-        self._word_starts = array("Q", _sorted_in_runs(starts.tolist(), key=self._suffix))
+        by_suffix = _sorted_in_runs(starts.tolist(), key=self._suffix)
+        self._word_starts = array("Q")
+        for i in range(0, len(by_suffix), SORT_RUN):
+            self._word_starts.extend(by_suffix[i : i + SORT_RUN])
+        _drain(by_suffix)
         # Keys by their first and by their second character. Nearly every typo keeps one of a title's
         # first two letters in place, so fuzzy matching scans a few of these small runs, not all keys.
         # Keys sharing a first character are a run of the sorted keys, kept as (start << 32 | end).
@@ -209,12 +242,28 @@ class TitleIndex:
         # walking tuples of strings after one look and never walks dicts of ints, where it would walk
         # lists of 100,000 titles in every full collection (tens of ms with the GIL held).
         self._by_second: dict[str, tuple[str, ...]] = {c: tuple(keys) for c, keys in by_second.items()}
+        for keys in by_second.values():
+            _drain(keys)
         # Titles as one string and where each ends: nothing for the collector to walk at all.
-        self._title_text = "".join(titles)
-        self._title_ends = array("Q", itertools.accumulate(map(len, titles)))
+        self._title_text = "".join("".join(titles[i : i + SORT_RUN]) for i in range(0, len(titles), SORT_RUN))
+        self._title_ends = _running_totals(map(len, titles))
         self._count = len(titles)
+        _drain(titles)
 
-    def _by_first(self, char: str) -> tuple[str, ...]:
+    def release(self) -> None:
+        """Frees this index in runs (see `_drain`), for the one a rebuild replaces: dropped whole, its
+        200,000 keys would be freed in one C call holding the GIL for tens of milliseconds."""
+        _drain(self._keys)
+        _drain(self._by_key)
+        _drain(self._shared)
+        for char in list(self._by_second):
+            self._by_second.pop(char)  # each a tuple of one letter's keys: a few thousand at most
+        self._word_starts = array("Q")
+        self._title_text = ""
+        self._title_ends = array("Q")
+        self._count = 0
+
+    def _by_first(self, char: str) -> Sequence[str]:
         run = self._first_runs.get(char)
         return () if run is None else self._keys[run >> 32 : run & 0xFFFFFFFF]
 

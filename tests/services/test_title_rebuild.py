@@ -12,6 +12,7 @@ import pytest
 
 from bench.timing import LoopLag
 from bot.db.catalog import CatalogRepository
+from bot.db.engines import open_store
 from bot.db.store import Store
 from bot.services.trivia import TriviaService
 from bot.trivia.records import FactRecord, FilmRecord
@@ -100,3 +101,104 @@ async def test_the_event_loop_keeps_running_while_100000_titles_are_indexed(tmp_
         assert lag.worst_ms < 50, f"the event loop stalled for {lag.worst_ms:.0f} ms during a rebuild"
     finally:
         await store.close()
+
+
+class Ticking:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def rebuilt(service: TriviaService) -> None:
+    """Until a rebuild already started has been swapped in (bounded so a regression fails, not hangs)."""
+    for _ in range(500):
+        if service.titles_current:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no rebuild was swapped in")
+
+
+async def commit_elsewhere(store, title: str, year: int) -> None:
+    """Another process's commit (a CLI import chunk): a second connection to the same database."""
+    other = await open_store(store.location)
+    try:
+        await CatalogRepository(other).import_films([FilmRecord(title, year, facts=[FactRecord(f"A fact of {title}.")])])
+    finally:
+        await other.close()
+
+
+async def test_an_import_by_another_process_is_indexed_once_when_it_is_still_not_after_every_chunk(
+    seeded_store: Store,
+):
+    clock = Ticking()
+    service = TriviaService(seeded_store, titles_check_seconds=0, titles_settle_seconds=2, monotonic=clock)
+    await service.refresh_titles()
+    reads = 0
+    real = service.catalog.title_rows
+
+    async def counted():
+        nonlocal reads
+        reads += 1
+        return await real()
+
+    service.catalog.title_rows = counted  # type: ignore[method-assign]
+    # Ten chunks committed half a second apart, members typing all along.
+    for n in range(10):
+        await commit_elsewhere(seeded_store, f"Heat {n + 2}", 1995)
+        clock.now += 0.5
+        assert await labels(service, "ma") == ["Mask (1985)"]
+        # Typed in full, a film of the import is found at once; cached facts were dropped.
+        assert (await service.resolve(f"heat {n + 2}")).label == f"Heat {n + 2} (1995)"
+    assert reads == 0  # no rebuild while the import goes on
+    assert not service.titles_current
+    clock.now += 2  # the catalog has been still for two seconds
+    await labels(service, "hea")
+    await rebuilt(service)
+    assert reads == 1
+    assert len(await labels(service, "heat")) == 10
+    await service.close()
+
+
+async def test_a_catalog_that_never_stops_changing_is_still_indexed_every_max_stale_seconds(seeded_store: Store):
+    clock = Ticking()
+    service = TriviaService(
+        seeded_store, titles_check_seconds=0, titles_settle_seconds=2, titles_max_stale_seconds=30, monotonic=clock
+    )
+    await service.refresh_titles()
+    for n in range(31):  # a change every second, never two seconds still
+        await commit_elsewhere(seeded_store, f"Heat {n + 2}", 1995)
+        clock.now += 1
+        await labels(service, "hea")
+        if n < 29:
+            assert not service.titles_current, n
+    await rebuilt(service)
+    assert "Heat 2 (1995)" in await labels(service, "heat 2")  # indexed after 30 s of non-stop change
+    await service.close()
+
+
+async def test_a_lookup_that_waited_on_the_store_during_a_swap_never_reads_the_freed_index(seeded_store: Store):
+    clock = Ticking()
+    service = TriviaService(seeded_store, titles_check_seconds=0, titles_settle_seconds=2, monotonic=clock)
+    await service.refresh_titles()
+    await commit_elsewhere(seeded_store, "Heat", 1995)
+    asking, answer = asyncio.Event(), asyncio.Event()
+    real = service.catalog.titles_named
+
+    async def slow_named(keys):
+        found = await real(keys)
+        asking.set()
+        await answer.wait()
+        return found
+
+    service.catalog.titles_named = slow_named  # type: ignore[method-assign]
+    # "maks" is a typo: the store's exact-name lookup finds nothing and the index must answer.
+    lookup = asyncio.create_task(service.resolve("maks"))
+    await asyncio.wait_for(asking.wait(), 5)
+    await service.titles_settled()  # meanwhile the rebuild swaps a new index in and frees the old one
+    answer.set()
+    assert (await asyncio.wait_for(lookup, 5)).label == "Mask (1985)"
+    await service.close()
