@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import daily as daily_bench
+from bench.botproc import start_bot
 from bench.timing import LoopLag, measure, percentile, table
 from bot.db.catalog import CatalogRepository
 from bot.db.store import Store
@@ -205,21 +206,11 @@ async def during_import(standin: DiscordStandIn, guild: object, env: dict[str, s
 
 async def end_to_end(database: Path, samples: int, burst: int, lookups: int, hot: int = 200,
                      import_file: Path | None = None, import_facts: int = 0) -> list[Figure]:  # fmt: skip
-    standin = DiscordStandIn()
-    guild = standin.add_guild()
-    await standin.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(DISCORD_TOKEN="bench", DATABASE_PATH=str(database), DISCORD_API_BASE=standin.api_base,
-               DISCORD_GATEWAY_URL=standin.gateway_url, EXTRA_EXTENSIONS="bench.noop", LOG_LEVEL="WARNING",
-               PYTHONPATH=str(ROOT))  # fmt: skip
-    started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, env=env)
+    bot = await start_bot(database)  # ready once it answers a /noop
+    standin, guild, process, env = bot.standin, bot.guild, bot.process, bot.env
     figures: list[Figure] = []
     try:
-        await asyncio.wait_for(standin.identified.wait(), 120)
-        # Ready once it answers: the first interaction waits for the guild to be in its cache.
-        await standin.interact(standin.slash(guild, "noop"), within=60)
-        ready = time.perf_counter() - started
+        ready = bot.ready_seconds
         rss_start = rss_mb(process.pid)
 
         with sqlite3.connect(database) as db:
@@ -293,10 +284,7 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int, hot
             figures += await during_import(standin, guild, env, database, import_file, import_facts, labels, rng,
                                            lag, percentile(trivia_times, 50))  # fmt: skip
     finally:
-        if process.returncode is None:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 30)
-        await standin.stop()
+        await bot.stop()
     return figures
 
 

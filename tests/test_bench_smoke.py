@@ -42,3 +42,28 @@ async def test_the_quiz_benchmark_runs_and_counts_every_answer(tmp_path: Path):
     counted = rows[0]
     assert counted.met, counted  # every answer of 2 games x 3 members x 2 rounds was recorded
     assert rows[1].met  # every round closed in the one tick after its instant
+
+
+async def test_the_postgres_benchmark_runs_both_engines_end_to_end_and_fans_out_over_two_processes(pg_server):
+    """Skipped like every PostgreSQL test when its binaries are missing (tests/conftest.py)."""
+    from bench.postgres import main as pg_main
+    from bench.postgres import parse_args as pg_args
+
+    tables = await pg_main(
+        pg_args(["--films", "40", "--facts", "200", "--calls", "5", "--samples", "4", "--hot", "3", "--settle", "0.05",
+                 "--import-facts", "50", "--schedules", "60", "--due", "20"]),
+        pg_server,
+    )  # fmt: skip
+    end_to_end = tables["end_to_end"]
+    assert [(row[0], row[1]) for row in end_to_end] == [
+        ("SQLite", "4 first asks"), ("PostgreSQL", "4 first asks"), ("SQLite", "3 hot films"),
+        ("PostgreSQL", "3 hot films"),
+    ]  # fmt: skip
+    fan_out = {row[0]: row for row in tables["fan_out"]}
+    shards = [fan_out[f"shard {s} (process {s // 2}): its claims"] for s in range(4)]
+    assert sum(int(row[1]) for row in shards) == 20  # every due post claimed, each by its own shard's process
+    assert all(int(row[1]) > 0 for row in shards)
+    assert fan_out["all, to the last post"][1] == "20"
+    assert fan_out["duplicates (daily_posts, same channel and day)"][1] == "0"
+    assert fan_out["channels sent to twice"][1] == "0"
+    assert tables["import"][0][1] == "50"
