@@ -254,8 +254,9 @@ class CatalogRepository:
         self, film_id: int, guild_id: int | None, *, channel_id: int | None = None
     ) -> FilmFacts | None:
         """A film, the facts visible in a guild (global ones and its own, less those it hid) and, given a
-        channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip."""
-        rows = await self.store.fetchall(
+        channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip
+        (a point read: every table is reached by index from the film's id)."""
+        rows = await self.store.fetch_point(
             "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.id AS fact_id, x.text, x.section, x.credit,"
             " x.source, x.origin, x.guild_id, c.id AS shown,"
             " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler)"
@@ -263,21 +264,18 @@ class CatalogRepository:
             " LEFT JOIN facts x ON x.film_id = f.id AND (x.guild_id IS NULL OR x.guild_id = ?)"
             " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = x.id)"
             " LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
-            " WHERE f.id = ? ORDER BY x.id",
+            " WHERE f.id = ?",  # sorted here, not by a temporary B-tree: a fifth of the query's time
             (guild_id, guild_id, guild_id, channel_id, film_id),
         )
         if not rows:
             return None
         film = _film(rows[0])
-        facts = [
-            Fact(
-                r["fact_id"], film.id, r["text"], r["section"], r["credit"], r["source"], r["origin"], r["guild_id"],
-                bool(r["spoiler"]),
-            )
-            for r in rows
-            if r["fact_id"] is not None
-        ]
-        shown = sorted((r["shown"], r["fact_id"]) for r in rows if r["shown"] is not None)
+        # By position, not by name: a name lookup on a row costs as much as the rest of building it.
+        facts = sorted(
+            (Fact(r[5], film.id, r[6], r[7], r[8], r[9], r[10], r[11], bool(r[13])) for r in rows if r[5] is not None),
+            key=lambda fact: fact.id,
+        )
+        shown = sorted((r[12], r[5]) for r in rows if r[12] is not None)
         return FilmFacts(film, facts, {fact_id for _, fact_id in shown}, shown[-1][1] if shown else None)
 
     async def fact(self, fact_id: int) -> Fact | None:

@@ -288,6 +288,10 @@ class PostgresStore:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         return await self.conn.execute_fetchall(sql, tuple(params))
 
+    async def fetch_point(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """SQLite answers these on the event loop; here every read is a round trip to the server anyway."""
+        return await self.fetchall(sql, params)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None

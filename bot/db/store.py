@@ -39,6 +39,15 @@ class DatabaseBusy(sqlite3.OperationalError, StoreBusy):
     """Another process held SQLite's write lock for longer than LOCK_WAIT_SECONDS."""
 
 
+def _point_reader(path: Path) -> sqlite3.Connection:
+    """The connection `Store.fetch_point` uses on the event loop's thread: read-only, never waiting."""
+    point = sqlite3.connect(path, isolation_level=None)
+    point.row_factory = sqlite3.Row
+    point.execute("PRAGMA busy_timeout = 0")
+    point.execute("PRAGMA query_only = ON")
+    return point
+
+
 def _is_busy(error: BaseException) -> bool:
     """SQLITE_BUSY and its extended codes: another connection holds the lock; nothing was done."""
     if not isinstance(error, sqlite3.OperationalError):
@@ -62,6 +71,7 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None) -> None:
         self.conn = conn
         self.reader = reader or conn
+        self._point: sqlite3.Connection | None = None  # see fetch_point
         self.path = path
         self._write_lock = asyncio.Lock()
         self.created = False  # the database file was new at open: first start
@@ -95,6 +105,7 @@ class Store:
                 await reader.execute(f"PRAGMA busy_timeout = {_READER_BUSY_MS:d}")
                 await reader.execute("PRAGMA query_only = ON")
                 await reader.execute("PRAGMA foreign_keys = ON")
+                store._point = _point_reader(path)
         except BaseException:
             await store.close()
             raise
@@ -105,6 +116,9 @@ class Store:
         return shard_filter(guild_column, *self.shards)
 
     async def close(self) -> None:
+        if self._point is not None:
+            self._point.close()
+            self._point = None
         if self.reader is not self.conn:
             await self.reader.close()
         await self.conn.close()
@@ -159,6 +173,22 @@ class Store:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One trip to the reader's thread (execute, fetch and close together), not three."""
         return list(await self.reader.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_point(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """A read of a few rows by index (one film's facts), answered on the event loop itself: such a
+        read takes tens of microseconds, where the hop to the reader's thread and back costs several
+        times that (bench/: it was most of what /trivia on a film not in memory cost over a do-nothing
+        reply). Only for reads that touch a handful of index pages; anything that scans goes through
+        `fetchall`. It never waits: SQLite's busy wait is off for it, and in WAL's rare busy cases
+        (another process recovering the log) the read goes to the reader's thread instead."""
+        values = tuple(params)
+        if self._point is not None:
+            try:
+                return self._point.execute(sql, values).fetchall()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+        return await self.fetchall(sql, values)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetchall(sql, params)
