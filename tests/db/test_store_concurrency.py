@@ -156,3 +156,26 @@ def test_several_processes_opening_a_new_database_at_once_all_start(tmp_path: Pa
     with sqlite3.connect(path) as db:
         versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY version")]
     assert versions == [v for v, _, _ in available_migrations()]
+
+
+@pytest.mark.sqlite_only  # SQLite's point reads on the event loop
+async def test_a_point_read_answers_at_once_while_another_process_writes_and_sees_only_what_it_committed(
+    seeded_store: Store,
+):
+    store = seeded_store
+    film = (await store.fetchone("SELECT id FROM films"))[0]
+    catalog = CatalogRepository(store)
+    with write_lock_held(store.path) as other:  # a CLI import in the middle of a chunk
+        other.execute(
+            "INSERT INTO facts (film_id, text, content_hash, origin) VALUES (?, 'Not committed yet.', x'00', 'import')",
+            (film,),
+        )
+        started = time.perf_counter()
+        found = await catalog.film_facts(film, None)
+        assert time.perf_counter() - started < 0.5  # no busy wait (a stalled loop would show here)
+        assert [fact.text for fact in found.facts].count("Not committed yet.") == 0
+        assert len(found.facts) == 6
+        other.execute("COMMIT")
+    found = await catalog.film_facts(film, None)
+    assert "Not committed yet." in [fact.text for fact in found.facts]
+    assert [fact.id for fact in found.facts] == sorted(fact.id for fact in found.facts)  # numbered by id
