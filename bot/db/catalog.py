@@ -251,12 +251,14 @@ class CatalogRepository:
         return _film(row) if row else None
 
     async def film_facts(
-        self, film_id: int, guild_id: int | None, *, channel_id: int | None = None
+        self, film_id: int, guild_id: int | None, *, channel_id: int | None = None, on_loop: bool = True
     ) -> FilmFacts | None:
         """A film, the facts visible in a guild (global ones and its own, less those it hid) and, given a
         channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip
-        (a point read: every table is reached by index from the film's id)."""
-        rows = await self.store.fetch_point(
+        (a point read, `on_loop`: every table is reached by index from the film's id; see
+        TriviaService.card_for_film for when it is not)."""
+        fetch = self.store.fetch_point if on_loop else self.store.fetchall
+        rows = await fetch(
             "SELECT f.id, f.title, f.year, f.genre, f.cast_summary, x.id AS fact_id, x.text, x.section, x.credit,"
             " x.source, x.origin, x.guild_id, c.id AS shown,"
             " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler)"

@@ -23,7 +23,8 @@ from bot.trivia.picking import pick_unseen
 from bot.trivia.rows import Fact, Film
 from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
 
-FACTS_CACHED = 4096  # (film, server) entries; about 5 KB each at ten facts a film
+FACTS_CACHED = 1024  # (film, server) entries; about 5 KB each at ten facts a film. More costs every full
+# collection of the garbage collector (each cached fact is an object it walks), an event-loop stall.
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ class TriviaService:
         record = self.recent.get(channel_id, film_id) if number is None else None
         if facts_entry is None or (record is None and number is None):
             generation = self._facts_generation
-            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id)
+            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop)
             if found is None:
                 raise FilmNotFound(f"#{film_id}", [])
             facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
@@ -302,12 +303,20 @@ class TriviaService:
         entry = self._cached_facts(fact.film_id, guild_id)
         if entry is None:
             generation = self._facts_generation
-            found = await self.catalog.film_facts(fact.film_id, guild_id)
+            found = await self.catalog.film_facts(fact.film_id, guild_id, on_loop=self._reads_on_loop)
             assert found is not None  # facts cascade with their film
             entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
         film, facts, fact_ids = entry
         fact = next((f for f in facts if f.id == fact.id), fact)  # its spoiler flag as that server sees it
         return _card(film, fact, fact_ids)
+
+    @property
+    def _reads_on_loop(self) -> bool:
+        """A film's facts are read on the event loop (Store.fetch_point), except while a rebuild's worker
+        thread is busy: sqlite3 lets go of the GIL around every row it steps to, and with a thread
+        running Python flat out each row then waits for the GIL again, 5 ms or far more on a busy
+        machine (stalls of 100-160 ms were measured). The hop to the reader's thread waits once."""
+        return self._rebuilding is None or self._rebuilding.done()
 
     def facts_changed(self) -> None:
         """Facts were added by this process (an approval): cached facts are read again when next used."""
