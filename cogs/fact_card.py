@@ -5,7 +5,6 @@ Not an extension: imported by the cogs that need it.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -31,7 +30,6 @@ EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
 SPOILER_NOTE = "⚠️ **Spoiler** (click to reveal)\n"
 REPORT_FORM_TITLE = "Report this fact"
 SOURCE_SHOWN = 500  # a source is a link or a citation; more is noise under the fact
-CARDS_RENDERED = 1024  # embeds and views kept: about 3 KB each
 
 
 def fact_embed(card: FactCard, *, heading: str | None = None) -> discord.Embed:
@@ -89,8 +87,7 @@ class AnotherFactButton(
             self.film_id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
         )
         answer = interaction.response.send_message if self.reply else interaction.response.edit_message
-        embed, view = rendered_card(shown.card)
-        await answer(embed=embed, view=view)
+        await answer(embed=fact_embed(shown.card), view=card_view(shown.card))
         await shown.remember()  # after answering: the member never waits for the write
 
 
@@ -103,16 +100,6 @@ def fact_view(film_id: int, *, reply: bool = False, fact_id: int | None = None) 
 
 def card_view(card: FactCard, *, reply: bool = False) -> discord.ui.View:
     return fact_view(card.film_id, reply=reply, fact_id=card.fact_id)
-
-
-@functools.lru_cache(maxsize=CARDS_RENDERED)
-def rendered_card(card: FactCard, *, reply: bool = False) -> tuple[discord.Embed, discord.ui.View]:
-    """A card's embed and buttons, built once and kept for the cards shown most (a popular film shows
-    the same few again and again): building them was a third of what /trivia cost the bot over a
-    do-nothing reply (bench/). FactCard is frozen, so a changed fact is a different key; what this
-    returns is shared, sent as it is and never changed (the view is stopped: discord.py keeps no
-    state for it)."""
-    return fact_embed(card), card_view(card, reply=reply)
 
 
 class ReportButton(

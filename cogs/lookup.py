@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.trivia.titles import MAX_QUERY_LENGTH
-from cogs.fact_card import AnotherFactButton, ReportButton, rendered_card
+from cogs.fact_card import AnotherFactButton, ReportButton, card_view, fact_embed
 from cogs.kit import film_choices
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ class Lookup(commands.Cog):
             film, guild_id=interaction.guild_id, channel_id=interaction.channel_id, number=number
         )
         # Answer first, then note what the channel was shown: the member never waits for the write.
-        embed, view = rendered_card(shown.card)
-        await interaction.response.send_message(embed=embed, view=view)
+        await interaction.response.send_message(embed=fact_embed(shown.card), view=card_view(shown.card))
         await shown.remember()
 
     @trivia.autocomplete("film")

@@ -42,7 +42,10 @@ class RateLimit:
         self.per = per
         self.clock = clock
         self.max_keys = max_keys
-        self._hits: OrderedDict[Hashable, list[float]] = OrderedDict()
+        # Each key's instants as a tuple, replaced on every hit: a tuple of floats is dropped from the
+        # cyclic collector's sight after one look, where 20,000 lists would be walked by every full
+        # collection (which stalls the event loop for as long as it takes).
+        self._hits: OrderedDict[Hashable, tuple[float, ...]] = OrderedDict()
 
     def __len__(self) -> int:
         """How many keys are remembered."""
@@ -51,14 +54,15 @@ class RateLimit:
     def hit(self, key: Hashable) -> None:
         """Counts one use, or raises RateLimited (counting nothing) when the key is over its limit."""
         now = self.clock()
-        window = self._hits.get(key)
-        if window is None:
-            window = self._hits[key] = []
-        while window and now - window[0] >= self.per:
-            del window[0]  # at most `uses` entries: constant
+        window = self._hits.get(key, ())
+        start = 0
+        while start < len(window) and now - window[start] >= self.per:
+            start += 1  # at most `uses` entries: constant
+        window = window[start:]
         if len(window) >= self.uses:
+            self._hits[key] = window
             raise RateLimited(self.per - (now - window[0]))
-        window.append(now)
+        self._hits[key] = (*window, now)
         self._hits.move_to_end(key)
         self._forget_idle(now)
 
