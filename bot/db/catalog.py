@@ -251,7 +251,7 @@ class CatalogRepository:
         return _film(row) if row else None
 
     async def film_facts(
-        self, film_id: int, guild_id: int | None, *, channel_id: int | None = None, on_loop: bool = True
+        self, film_id: int, guild_id: int | None, *, channel_id: int | None = None, on_loop: bool = False
     ) -> FilmFacts | None:
         """A film, the facts visible in a guild (global ones and its own, less those it hid) and, given a
         channel, which of them it has been shown this cycle: everything /trivia reads, in one round trip

@@ -171,8 +171,11 @@ class Store:
             return list(await self._retry_busy(lambda: self.conn.execute_fetchall(sql, values)))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One trip to the reader's thread (execute, fetch and close together), not three."""
-        return list(await self.reader.execute_fetchall(sql, tuple(params)))
+        """One trip to the reader's thread (execute, fetch and close together), not three. The list the
+        driver made is returned as it is, not copied: its thread holds it until its next query, and a
+        caller that empties it (`_with_aliases`) then frees the rows in runs rather than all at once."""
+        rows = await self.reader.execute_fetchall(sql, tuple(params))
+        return rows if isinstance(rows, list) else list(rows)
 
     async def fetch_point(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """A read of a few rows by index (one film's facts), answered on the event loop itself: such a

@@ -73,6 +73,8 @@ class TriviaService:
         self._changed_at: float | None = None  # last change seen from elsewhere, not yet indexed
         self._stale_since: float | None = None  # first such change
         self._settling: asyncio.Task[None] | None = None
+        self._notified = False  # a NOTIFY was handled since the last version check (see _check_catalog)
+        self._closed = False
         self._only_in: dict[int, frozenset[int]] = {}  # film -> the servers it is offered in (no global facts)
         self._all_hidden: frozenset[tuple[int, int]] = frozenset()  # (server, film): every fact hidden there
         self._visibility_stale = True
@@ -97,7 +99,7 @@ class TriviaService:
         """Waits until the index shows every change already seen, at once (a change from elsewhere
         does not wait for the catalog to be still), without asking the store for more: for a caller
         that has just announced a change and must see it (tools, tests)."""
-        while not self.titles_current:
+        while not self.titles_current and not self._closed:
             self._changed_at = self._stale_since = None
             await asyncio.shield(self._start_rebuild())
 
@@ -114,7 +116,10 @@ class TriviaService:
     def catalog_changed_elsewhere(self) -> None:
         """Another process committed a catalog change (PostgreSQL's NOTIFY): cached facts are dropped at
         once; the index is rebuilt once that process's catalog is still (see `__init__`)."""
+        if self._closed:
+            return
         now = self._monotonic()
+        self._notified = True
         self._changed_elsewhere(now)
         self._rebuild_when_settled(now)
 
@@ -136,6 +141,8 @@ class TriviaService:
         )
 
     def _rebuild_when_settled(self, now: float) -> None:
+        if self._closed:
+            return
         if self._settled(now):
             self._start_rebuild()  # also retries a rebuild that failed
         elif self._settling is None or self._settling.done():
@@ -145,10 +152,13 @@ class TriviaService:
     async def _settle(self) -> None:
         """Looks again every `settle` seconds until the index has caught up, starting the rebuild once
         the catalog is still: the index follows an import soon after it ends, even if nobody asks."""
-        while not self.titles_current:
+        while not self.titles_current and not self._closed:
             await asyncio.sleep(self._settle_seconds)
             if self._rebuilding is None or self._rebuilding.done():
-                await self._check_catalog(force=True)
+                try:
+                    await self._check_catalog(force=True)
+                except Exception:  # a dropped connection, say: look again next time round
+                    log.warning("checking the catalog for the title index failed; trying again", exc_info=True)
 
     async def _check_catalog(self, *, force: bool = False) -> None:
         """Notices changes made by other processes (a CLI import): asked at most once a
@@ -165,11 +175,15 @@ class TriviaService:
             self._data_version = version
             if mark != self._catalog_mark:
                 self._catalog_mark = mark
-                self._changed_elsewhere(now)
+                if not self._notified:  # else this is (also) the commit the NOTIFY told of, already counted
+                    self._changed_elsewhere(now)
+        self._notified = False
         if not self.titles_current:
             self._rebuild_when_settled(now)
 
     def _start_rebuild(self) -> asyncio.Task[None]:
+        if self._closed:
+            return asyncio.ensure_future(_nothing())
         if self._rebuilding is None or self._rebuilding.done():
             self._rebuilding = asyncio.create_task(self._rebuild(), name="title-index-rebuild")
             self._rebuilding.add_done_callback(_log_failure)
@@ -179,7 +193,7 @@ class TriviaService:
         """Reads the films, builds the new index in a worker thread and swaps it in; lookups go on
         answering from the old one meanwhile. About a second of CPU at 100,000 films, none of it on
         the event loop (see `_collector_paused` for the rest of what keeps the loop running)."""
-        while not self.titles_current and self._settled(self._monotonic()):
+        while not self.titles_current and not self._closed and self._settled(self._monotonic()):
             generation = self._generation
             self._changed_at = self._stale_since = None  # what changed so far is read now
             with _collector_paused():
@@ -275,7 +289,9 @@ class TriviaService:
         record = self.recent.get(channel_id, film_id) if number is None else None
         if facts_entry is None or (record is None and number is None):
             generation = self._facts_generation
-            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop)
+            found = await self.catalog.film_facts(
+                film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop
+            )
             if found is None:
                 raise FilmNotFound(f"#{film_id}", [])
             facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
@@ -343,11 +359,11 @@ class TriviaService:
     async def close(self) -> None:
         """At shutdown, before the store closes: a rebuild under way is dropped and the channel records
         still waiting are written."""
-        for task in (self._settling, self._rebuilding):
-            if task is not None and not task.done():
+        self._closed = True  # nothing new starts from here (a lookup or NOTIFY arriving late)
+        while running := [t for t in (self._settling, self._rebuilding) if t is not None and not t.done()]:
+            for task in running:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.gather(*running, return_exceptions=True)
         await self.recent.close()
 
 
@@ -392,14 +408,13 @@ def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while an index is read and built. Both make a few hundred
     thousand short-lived rows and lists, which set off full collections: each holds the GIL for
     about 80 ms at 100,000 films, stalling the event loop from the worker thread. None of those
-    objects forms a cycle, so reference counting frees them all anyway.
+    objects forms a cycle, so reference counting frees them all anyway, a run at a time (`_drain`,
+    `TitleIndex.release`, `_with_aliases`).
 
-    On the way out, what was made meanwhile (the new index) is frozen (`gc.freeze`) like everything
-    the bot made at start-up (`TriviaBot.setup_hook`): no collection walks it again, where the next
-    one would otherwise walk the new index and the rows it was read from, 20-50 ms with the GIL held.
-    Frozen objects are still freed by reference counting (the index this one replaces is), so what
-    this keeps for good is only cyclic garbage the bot made during the rebuild: a few objects per
-    rebuild, measured in docs/performance.md, and rebuilds are rare (see TriviaService.__init__)."""
+    Nothing is frozen on the way out (unlike start-up's objects, `freeze_startup_objects`): a freeze
+    here would also keep, for good, any cyclic garbage made meanwhile. The next young collection walks
+    what the new index made, which is little: its big parts are arrays, strings, dicts of ints and
+    tuples the collector stops walking after one look."""
     if not gc.isenabled():
         yield
         return
@@ -407,5 +422,4 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
         gc.enable()

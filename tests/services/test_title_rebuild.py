@@ -202,3 +202,51 @@ async def test_a_lookup_that_waited_on_the_store_during_a_swap_never_reads_the_f
     answer.set()
     assert (await asyncio.wait_for(lookup, 5)).label == "Mask (1985)"
     await service.close()
+
+
+async def test_a_commit_told_by_notify_and_seen_again_by_the_version_check_waits_only_one_settle(
+    seeded_store: Store,
+):
+    clock = Ticking()
+    service = TriviaService(seeded_store, titles_check_seconds=0, titles_settle_seconds=2, monotonic=clock)
+    await service.refresh_titles()
+    await commit_elsewhere(seeded_store, "Heat", 1995)
+    service.catalog_changed_elsewhere()  # PostgreSQL's NOTIFY of that commit
+    clock.now += 1.5
+    await labels(service, "hea")  # the version check sees the same commit: not a newer change
+    clock.now += 0.6  # two seconds after the commit, nothing newer
+    await labels(service, "hea")
+    await rebuilt(service)
+    assert await labels(service, "hea") == ["Heat (1995)"]
+    await service.close()
+
+
+async def test_nothing_keeps_running_after_close_even_if_a_change_is_announced_late(seeded_store: Store):
+    service = TriviaService(seeded_store, titles_check_seconds=0, titles_settle_seconds=0.01)
+    await service.refresh_titles()
+    await commit_elsewhere(seeded_store, "Heat", 1995)
+    service.catalog_changed_elsewhere()  # a settle task is waiting
+    service.titles_changed()  # and a rebuild runs
+    await service.close()
+    service.catalog_changed_elsewhere()  # a NOTIFY arriving after close
+    service.titles_changed()
+    await service.titles_settled()  # returns: nothing to wait for once closed
+    names = {task.get_name() for task in asyncio.all_tasks()}
+    assert not names & {"title-index-rebuild", "title-index-settle"}
+
+
+async def test_rebuilds_keep_nothing_from_the_garbage_collector(service: TriviaService):
+    """Garbage cycles made while an index is built are collected afterwards: nothing is frozen."""
+    frozen = gc.get_freeze_count()
+
+    class Cycle:
+        pass
+
+    for _ in range(3):
+        service.titles_changed()
+        a, b = Cycle(), Cycle()
+        a.other, b.other = b, a  # a cycle, dropped while the collector is paused
+        del a, b
+        await service.titles_settled()
+    assert gc.get_freeze_count() == frozen
+    assert gc.collect() >= 6  # the three cycles (and their dicts) are found
