@@ -217,15 +217,17 @@ class CatalogRepository:
         )
         return list(_with_aliases(film_rows, alias_rows))
 
-    async def change_mark(self) -> tuple[int, int, int]:
-        """Moves whenever films, facts or aliases are added (the catalog only grows): how caches tell a
-        catalog change from any other commit that moved `data_version`. Three index lookups."""
+    async def change_mark(self) -> tuple[int, int, int, int]:
+        """Moves whenever films, facts or aliases are added, and (the last part) whenever a fact is
+        edited, deleted, hidden or marked, which every such change records in the audit log in its own
+        transaction: how caches tell a change to what /trivia shows from any other commit that moved
+        `data_version`. Four index lookups."""
         row = await self.store.fetchone(
             "SELECT ifnull((SELECT max(id) FROM films), 0), ifnull((SELECT max(id) FROM facts), 0),"
-            " (SELECT count(*) FROM film_aliases)"
+            " (SELECT count(*) FROM film_aliases), ifnull((SELECT max(id) FROM audit_log), 0)"
         )
         assert row is not None
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     async def visibility(self) -> tuple[dict[int, frozenset[int]], frozenset[tuple[int, int]]]:
         """Which films are not offered everywhere: those whose facts all belong to servers (offered only in

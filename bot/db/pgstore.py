@@ -10,8 +10,8 @@ Differences that matter to callers:
   read-then-write must not interleave (a member's submissions);
 - migrations (bot/db/migrations_pg, numbered like the SQLite ones) run under pg_advisory_lock, so processes
   starting at once on an empty database take turns;
-- `data_version()` is a counter moved by triggers on films and aliases (PostgreSQL has no PRAGMA
-  data_version); the trigger also sends NOTIFY catalog_changed, which `on_catalog_change` listens for."""
+- `data_version()` is a counter moved by triggers on films, aliases and facts (PostgreSQL has no PRAGMA
+  data_version); the triggers also send NOTIFY catalog_changed, which `on_catalog_change` listens for."""
 
 from __future__ import annotations
 
@@ -325,7 +325,8 @@ class PostgresStore:
         return {row[0] for row in rows}
 
     async def data_version(self) -> int:
-        """Moves when films or aliases change, by any process (a trigger bumps the counter). One indexed
+        """Moves when films, aliases, facts, hidden facts or spoiler marks change, by any process
+        (triggers bump the counter: migrations 0001 and 0010). One indexed
         read; the title index asks at most once a second, so an import shows up everywhere within that.
         (The trigger also NOTIFYs catalog_changed for anything that wants a push instead.)"""
         row = await self.fetchone("SELECT version FROM catalog_version WHERE id = 1")

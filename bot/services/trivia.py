@@ -60,7 +60,7 @@ class TriviaService:
         self._index_generation = -1
         self._rebuilding: asyncio.Task[None] | None = None
         self._data_version: int | None = None
-        self._catalog_mark: tuple[int, int, int] | None = None
+        self._catalog_mark: tuple[int, int, int, int] | None = None
         self._titles_check_seconds = titles_check_seconds
         self._titles_checked_at = -float("inf")
         # Another process's changes are indexed once its catalog has been still for `settle` seconds
@@ -174,8 +174,11 @@ class TriviaService:
             mark = await self.catalog.change_mark()
             self._data_version = version
             if mark != self._catalog_mark:
+                titles_moved = self._catalog_mark is None or mark[:3] != self._catalog_mark[:3]
                 self._catalog_mark = mark
-                if not self._notified:  # else this is (also) the commit the NOTIFY told of, already counted
+                if not titles_moved:  # a fact edited, deleted, hidden or marked: the titles are the same
+                    self.visibility_changed()
+                elif not self._notified:  # else this is (also) the commit the NOTIFY told of, already counted
                     self._changed_elsewhere(now)
         self._notified = False
         if not self.titles_current:

@@ -141,3 +141,24 @@ async def test_records_wait_in_memory_while_another_process_holds_the_write_lock
     restarted = TriviaService(store, rng=random.Random(7), clock=fixed_clock, titles_check_seconds=0)
     rest = [(await restarted.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
     assert len(set(first + rest)) == 6
+
+
+async def test_a_fact_edited_by_another_process_is_not_shown_from_memory(service: TriviaService, store):
+    """The CLI's `fact edit` (another process, another connection) while the bot
+    holds the film's facts in memory: its next answer shows the change."""
+    from bot.services.moderation import ModerationService
+    from bot.services.submissions import SubmissionService
+    from bot.trivia.rows import Actor
+
+    first = await service.show("mask", guild_id=None, channel_id=1, number=1)  # cached now
+    other = await open_store(store.location)
+    try:
+        cli_trivia = TriviaService(other, clock=fixed_clock)
+        cli = ModerationService(other, cli_trivia, SubmissionService(other, cli_trivia, clock=fixed_clock),
+                                clock=fixed_clock)  # fmt: skip
+        await cli.global_edit(first.fact_id, Actor(1, "owner"), "Cher and the director clashed over the music.")
+        await cli_trivia.close()
+    finally:
+        await other.close()
+    card = await service.show("mask", guild_id=None, channel_id=1, number=1)
+    assert card.text == "Cher and the director clashed over the music."
