@@ -107,8 +107,7 @@ class TriviaService:
         """Our own writes do not move data_version; whoever adds films (or imports facts) through this
         process calls this. Cached facts are dropped; the rebuild starts at once, in the background
         (one change, from here: a moderator's approval shows in autocomplete about a second later)."""
-        self.facts_changed()
-        self._visibility_stale = True
+        self.visibility_changed()
         self._generation += 1
         self._changed_at = self._stale_since = None
         self._start_rebuild()
@@ -125,8 +124,7 @@ class TriviaService:
 
     def _changed_elsewhere(self, now: float) -> None:
         self._generation += 1
-        self.facts_changed()
-        self._visibility_stale = True
+        self.visibility_changed()
         self._changed_at = now
         if self._stale_since is None:
             self._stale_since = now
