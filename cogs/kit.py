@@ -82,12 +82,12 @@ class ChannelNotUsable(TriviaError):
 
 
 async def film_choices(
-    bot: TriviaBot, current: str, guild_id: int | None = None
+    bot: TriviaBot, current: str, guild_id: int | None = None, *, warm_channel: int | None = None
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for every `film` option: "Title (Year)" labels, best first, at most 25; only films
-    with a fact visible in that server."""
+    with a fact visible in that server. `warm_channel`: /trivia's, which reads the first one ahead."""
     try:
-        entries = await bot.trivia.autocomplete(current, guild_id)
+        entries = await bot.trivia.autocomplete(current, guild_id, warm_channel=warm_channel)
     except TriviaError:
         return []
     labels = [clip(e.label, CHOICE_LIMIT) for e in entries]

@@ -48,7 +48,7 @@ class Lookup(commands.Cog):
 
     @trivia.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await film_choices(self.bot, current, interaction.guild_id)
+        return await film_choices(self.bot, current, interaction.guild_id, warm_channel=interaction.channel_id)
 
 
 async def setup(bot: TriviaBot) -> None:

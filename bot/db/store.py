@@ -41,8 +41,7 @@ class DatabaseBusy(sqlite3.OperationalError, StoreBusy):
 
 def _point_reader(path: Path) -> sqlite3.Connection:
     """The connection `Store.fetch_point` uses on the event loop's thread: read-only, never waiting."""
-    point = sqlite3.connect(path, isolation_level=None)
-    point.row_factory = sqlite3.Row
+    point = sqlite3.connect(path, isolation_level=None)  # rows as plain tuples: read by position
     point.execute("PRAGMA busy_timeout = 0")
     point.execute("PRAGMA query_only = ON")
     return point

@@ -20,11 +20,12 @@ from bot.services.recently_shown import RecentlyShown
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
-from bot.trivia.rows import Fact, Film
+from bot.trivia.rows import Fact, FactRows, Film, FilmFacts
 from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
 
 FACTS_CACHED = 1024  # (film, server) entries; about 5 KB each at ten facts a film. More costs every full
 # collection of the garbage collector (each cached fact is an object it walks), an event-loop stall.
+WARMED = 64  # reads made ahead for /trivia's autocomplete, kept apart so guesses never push hot films out
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ class TriviaService:
         # a read that raced a change from caching what it read.
         self._facts: OrderedDict[tuple[int, int | None], _FactsEntry] = OrderedDict()
         self._facts_generation = 0
+        # What /trivia's autocomplete guessed the member will ask for, read while they finish typing:
+        # (film, server, channel) -> (the facts generation it was read at, the read).
+        self._warmed: OrderedDict[tuple[int, int | None, int], tuple[int, FilmFacts]] = OrderedDict()
+        self._warming: asyncio.Task[None] | None = None
         self.rng = rng or random.Random()
         self.clock = clock
         # The title index. Every change it must show bumps `_generation`; a rebuild notes the generation
@@ -102,6 +107,11 @@ class TriviaService:
         while not self.titles_current and not self._closed:
             self._changed_at = self._stale_since = None
             await asyncio.shield(self._start_rebuild())
+
+    async def reads_ahead_done(self) -> None:
+        """Waits for the read ahead under way, if any (see `_warm`): for tools and tests."""
+        if self._warming is not None:
+            await asyncio.shield(self._warming)
 
     def titles_changed(self) -> None:
         """Our own writes do not move data_version; whoever adds films (or imports facts) through this
@@ -244,12 +254,18 @@ class TriviaService:
 
         return visible
 
-    async def autocomplete(self, query: str, guild_id: int | None = None) -> list[TitleEntry]:
+    async def autocomplete(
+        self, query: str, guild_id: int | None = None, *, warm_channel: int | None = None
+    ) -> list[TitleEntry]:
         """From the current index, even while a newer one is built: a film just added shows up here
         once its rebuild is swapped in (about a second at 100,000 films). Only films with a fact
-        visible in that server are offered."""
+        visible in that server are offered. With `warm_channel` (/trivia's own autocomplete), the
+        first suggestion's facts are read ahead for that channel: see `_warm`."""
         index = await self._current_titles()
-        return index.suggest_visible(query, self._offered(guild_id))
+        entries = index.suggest_visible(query, self._offered(guild_id))
+        if entries and warm_channel is not None:
+            self._warm(entries[0].film_id, guild_id, warm_channel)
+        return entries
 
     async def resolve(self, query: str, guild_id: int | None = None, *, moderating: bool = False) -> TitleEntry:
         await self._current_titles()
@@ -266,9 +282,7 @@ class TriviaService:
             raise EmptyCatalog()
         return index.resolve_visible(query, visible)
 
-    async def show(
-        self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
-    ) -> FactCard:
+    async def show(self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None) -> FactCard:
         shown = await self.card_for_title(query, guild_id=guild_id, channel_id=channel_id, number=number)
         await shown.remember()
         return shown.card
@@ -290,7 +304,7 @@ class TriviaService:
         record = self.recent.get(channel_id, film_id) if number is None else None
         if facts_entry is None or (record is None and number is None):
             generation = self._facts_generation
-            found = await self.catalog.film_facts(
+            found = self._take_warmed(film_id, guild_id, channel_id) or await self.catalog.film_facts(
                 film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop
             )
             if found is None:
@@ -298,7 +312,8 @@ class TriviaService:
             facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
             if number is None:
                 record = self.recent.load(channel_id, film_id, found.seen, found.last_shown)
-        film, facts, fact_ids = facts_entry
+        film, facts = facts_entry
+        fact_ids = facts.ids
         if not facts:
             raise NoFacts(film.label)
         if number is not None:
@@ -323,9 +338,9 @@ class TriviaService:
             found = await self.catalog.film_facts(fact.film_id, guild_id, on_loop=self._reads_on_loop)
             assert found is not None  # facts cascade with their film
             entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
-        film, facts, fact_ids = entry
-        fact = next((f for f in facts if f.id == fact.id), fact)  # its spoiler flag as that server sees it
-        return _card(film, fact, fact_ids)
+        film, facts = entry
+        fact = facts.by_id(fact.id) or fact  # its spoiler flag as that server sees it
+        return _card(film, fact, facts.ids)
 
     @property
     def _reads_on_loop(self) -> bool:
@@ -338,7 +353,40 @@ class TriviaService:
     def facts_changed(self) -> None:
         """Facts were added by this process (an approval): cached facts are read again when next used."""
         self._facts.clear()
+        self._warmed.clear()
         self._facts_generation += 1
+
+    def _warm(self, film_id: int, guild_id: int | None, channel_id: int) -> None:
+        """Discord's client sends autocomplete while the member types the film, then the command: the
+        film they are typing is read now, in the gap before they send it, so a film not in memory is
+        answered as fast as a hot one. At most one read ahead at a time (a fast typist's keystrokes
+        are not a read each), none for a film already held; best effort, the command reads whatever
+        it does not find here. Kept in a small slot of their own (WARMED): guesses never evict hot films."""
+        key = (film_id, guild_id, channel_id)
+        if self._closed or (self._warming is not None and not self._warming.done()) or key in self._warmed:
+            return
+        if (film_id, guild_id) in self._facts and self.recent.get(channel_id, film_id) is not None:
+            return
+        self._warming = asyncio.create_task(self._read_ahead(key), name="trivia-read-ahead")
+
+    async def _read_ahead(self, key: tuple[int, int | None, int]) -> None:
+        film_id, guild_id, channel_id = key
+        generation = self._facts_generation
+        try:
+            found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop)
+        except Exception:  # the command will read it itself, and report what is wrong then
+            log.debug("reading film %s ahead failed", film_id, exc_info=True)
+            return
+        if found is not None and generation == self._facts_generation:
+            self._warmed[key] = (generation, found)
+            while len(self._warmed) > WARMED:
+                self._warmed.popitem(last=False)
+
+    def _take_warmed(self, film_id: int, guild_id: int | None, channel_id: int) -> FilmFacts | None:
+        """The read made ahead for this channel, if the catalog has not changed since (else it may be
+        stale). Taken once: the channel's record then lives in `recent`, the facts in the cache."""
+        warmed = self._warmed.pop((film_id, guild_id, channel_id), None)
+        return warmed[1] if warmed is not None and warmed[0] == self._facts_generation else None
 
     def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
         entry = self._facts.get((film_id, guild_id))
@@ -347,10 +395,10 @@ class TriviaService:
         return entry
 
     def _cache_facts(
-        self, film_id: int, guild_id: int | None, film: Film, facts: list[Fact], generation: int
+        self, film_id: int, guild_id: int | None, film: Film, facts: FactRows, generation: int
     ) -> _FactsEntry:
         """Kept only if the catalog did not change while they were read (else they may be stale)."""
-        entry = (film, tuple(facts), tuple(fact.id for fact in facts))
+        entry = (film, facts)
         if generation == self._facts_generation:
             self._facts[(film_id, guild_id)] = entry
             while len(self._facts) > FACTS_CACHED:
@@ -361,14 +409,16 @@ class TriviaService:
         """At shutdown, before the store closes: a rebuild under way is dropped and the channel records
         still waiting are written."""
         self._closed = True  # nothing new starts from here (a lookup or NOTIFY arriving late)
-        while running := [t for t in (self._settling, self._rebuilding) if t is not None and not t.done()]:
+        while running := [
+            t for t in (self._settling, self._rebuilding, self._warming) if t is not None and not t.done()
+        ]:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
         await self.recent.close()
 
 
-_FactsEntry = tuple[Film, tuple[Fact, ...], tuple[int, ...]]
+_FactsEntry = tuple[Film, FactRows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ or a column name, and cogs can name a Submission or a Round without importing th
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from bot.trivia.quiz import FilmChoice
 from bot.trivia.text import film_label
@@ -49,10 +50,52 @@ class Fact:
     spoiler: bool = False  # in the guild it was read for (its own flag, or that guild's mark)
 
 
+FactRow = tuple[int, str, str, str | None, str | None, str, int | None, Any]
+# id, text, section, credit, source, origin, guild_id, spoiler (as stored: 0/1, or a bool from PostgreSQL)
+
+
+class FactRows(Sequence[Fact]):
+    """A film's facts in id order (the order /trivia numbers them), kept as the rows the store read and
+    made into a `Fact` only when one is shown. A film asked for the first time is read with all its
+    facts but shows one: building the other nine cost a third of that answer (bench/), and rows of
+    plain values are tuples the garbage collector stops tracking, where ten Fact objects a film held in
+    the cache are walked by every full collection."""
+
+    __slots__ = ("_rows", "film_id", "ids")
+
+    def __init__(self, film_id: int, rows: Sequence[FactRow]) -> None:
+        self.film_id = film_id
+        self._rows = tuple(sorted(rows))  # by id, the first item
+        self.ids = tuple(row[0] for row in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Fact: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Fact]: ...
+    def __getitem__(self, index: int | slice) -> Fact | Sequence[Fact]:
+        if isinstance(index, slice):
+            return [self._fact(row) for row in self._rows[index]]
+        return self._fact(self._rows[index])
+
+    def __iter__(self) -> Iterator[Fact]:
+        return (self._fact(row) for row in self._rows)
+
+    def by_id(self, fact_id: int) -> Fact | None:
+        """That fact as this film's reading shows it (its spoiler flag in that server), if among them."""
+        return self[self.ids.index(fact_id)] if fact_id in self.ids else None
+
+    def _fact(self, row: FactRow) -> Fact:
+        fact_id, text, section, credit, source, origin, guild_id, spoiler = row
+        return Fact(fact_id, self.film_id, text, section, credit, source, origin, guild_id, bool(spoiler))
+
+
 @dataclass(frozen=True, slots=True)
 class FilmFacts:
     film: Film
-    facts: list[Fact]
+    facts: FactRows
     seen: set[int]  # facts the channel was shown this cycle
     last_shown: int | None
 

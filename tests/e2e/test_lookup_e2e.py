@@ -175,7 +175,9 @@ async def test_one_member_cannot_flood_a_channel_with_trivia(standin: DiscordSta
 
 async def test_what_a_channel_was_shown_survives_a_restart(standin: DiscordStandIn, start_bot: BotFactory):
     """The channel records are written behind the answers; shutting down writes the ones waiting,
-    so after a restart the channel still sees every fact before a repeat."""
+    so after a restart the channel still sees every fact before a repeat. After the restart the member
+    types the film as Discord's client sends it (autocomplete as they type, then the command), so the
+    film is read ahead with the channel's record from the store."""
     guild = standin.add_guild()
     bot = await start_bot()
     texts = []
@@ -185,6 +187,9 @@ async def test_what_a_channel_was_shown_survives_a_restart(standin: DiscordStand
     await stop_bot(bot)
     await start_bot()
     for _ in range(3):
-        reply = await standin.interact(standin.slash(guild, "trivia", {"film": "mask"}))
+        for typed in ("ma", "mas", "mask"):
+            offered = await standin.interact(standin.autocomplete(guild, "trivia", "film", typed))
+            assert offered.data["choices"][0]["value"] == "Mask (1985)"
+        reply = await standin.interact(standin.slash(guild, "trivia", {"film": "Mask (1985)"}))
         texts.append(reply.embeds[0]["description"])
     assert len(set(texts)) == 6

@@ -162,3 +162,44 @@ async def test_a_fact_edited_by_another_process_is_not_shown_from_memory(service
         await other.close()
     card = await service.show("mask", guild_id=None, channel_id=1, number=1)
     assert card.text == "Cher and the director clashed over the music."
+
+
+async def test_the_film_being_typed_is_answered_without_a_trip_to_the_store(tmp_path: Path):
+    """/trivia's autocomplete reads its first suggestion ahead for that channel: the command that
+    follows needs nothing from the store, and still shows no fact twice in the channel's cycle."""
+    store = await Store.open(tmp_path / "typed.db")
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    before = TriviaService(store, rng=random.Random(1), clock=fixed_clock, titles_check_seconds=3600)
+    earlier = {(await before.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)}
+    await before.close()  # the channel's record is in the store now, not in this service's memory
+
+    service = TriviaService(store, rng=random.Random(2), clock=fixed_clock, titles_check_seconds=3600)
+    suggested = await service.autocomplete("mas", guild_id=1, warm_channel=10)
+    assert [entry.label for entry in suggested] == ["Mask (1985)"]
+    await service.reads_ahead_done()
+    await store.close()  # any read or write from here on would fail
+    rest = {(await service.show("Mask (1985)", guild_id=1, channel_id=10)).fact_id for _ in range(3)}
+    assert len(earlier | rest) == 6  # the three the channel had not seen
+
+
+async def test_a_film_read_ahead_is_read_again_once_the_catalog_changed(service: TriviaService, store):
+    from bot.services.moderation import ModerationService
+    from bot.services.submissions import SubmissionService
+    from bot.trivia.rows import Actor
+
+    await service.autocomplete("mask", guild_id=None, warm_channel=1)
+    await service.reads_ahead_done()
+    first_id = (await service.catalog.film_facts(1, None)).facts.ids[0]
+    other = await open_store(store.location)
+    try:
+        cli_trivia = TriviaService(other, clock=fixed_clock)
+        cli = ModerationService(other, cli_trivia, SubmissionService(other, cli_trivia, clock=fixed_clock),
+                                clock=fixed_clock)  # fmt: skip
+        await cli.global_edit(first_id, Actor(1, "owner"), "Cher and the director clashed over the music.")
+        await cli_trivia.close()
+    finally:
+        await other.close()
+    card = await service.show("mask", guild_id=None, channel_id=1, number=1)
+    assert card.text == "Cher and the director clashed over the music."
+    await service.autocomplete("mask", guild_id=None, warm_channel=2)
+    await service.close()  # a read ahead still under way is let go
