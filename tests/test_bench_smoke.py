@@ -20,7 +20,8 @@ async def test_the_full_benchmark_runs_on_a_tiny_catalog(tmp_path: Path):
     )  # fmt: skip
     figures = await main(args)
     names = [f.name for f in figures]
-    assert "/trivia end to end" in names
+    assert "/trivia end to end, first asks, typed" in names
+    assert "/trivia end to end, first asks, no autocomplete" in names
     assert "/trivia end to end, 5 hot films" in names
     assert any(name.startswith("worst loop stall: CLI import of 50 facts") for name in names)
     assert any(name.startswith("worst loop stall: title-index rebuild") for name in names)
