@@ -136,7 +136,7 @@ def reading_keys(query: str) -> list[str]:
     return list(dict.fromkeys(reading.key for reading in _iter_readings(clean_line(query)[:MAX_QUERY_LENGTH])))
 
 
-def _sorted_in_runs(items: list[T], key: Callable[[T], str] | None = None) -> list[T]:
+def _sorted_in_runs(items: list[T], key: Callable[[T], Any] | None = None) -> list[T]:
     """sorted(), in short runs merged in Python. The index is built in a worker thread while the
     event loop serves; one sort of 200,000 strings is a single C call that holds the GIL for about
     100 ms, a stall for every coroutine. Runs of a few thousand keep each hold around a millisecond."""
@@ -168,6 +168,16 @@ def _running_totals(lengths: Iterable[int]) -> array[int]:
         out.extend(run[1:])
         total = run[-1]
     return out
+
+
+def _lengths(typed: int, cutoff: float) -> tuple[int, int]:
+    """The key lengths that can score `cutoff` against a key of `typed` characters with fuzz.ratio, a
+    character or so wider each way (a margin for rounding). The ratio is 100 * (1 - d / (a + b)) for
+    Indel distance d, which is at least the difference in length |a - b|; so a key of length n scores
+    at most 200 * min(typed, n) / (typed + n)."""
+    shortest = int(typed * cutoff / (200 - cutoff))
+    longest = -int(-typed * (200 - cutoff) // cutoff) + 1
+    return max(shortest - 1, 0), longest
 
 
 def _typo_variants(key: str) -> list[str]:
@@ -229,21 +239,24 @@ class TitleIndex:
         _drain(by_suffix)
         # Keys by their first and by their second character. Nearly every typo keeps one of a title's
         # first two letters in place, so fuzzy matching scans a few of these small runs, not all keys.
-        # Keys sharing a first character are a run of the sorted keys, kept as (start << 32 | end).
-        self._first_runs: dict[str, int] = {}
-        for number, key in enumerate(self._keys):
-            run = self._first_runs.get(key[0])
-            self._first_runs[key[0]] = (run >> 32 if run is not None else number) << 32 | (number + 1)
+        # Each run is ordered by length (alphabetically within a length): a close spelling cannot be
+        # much shorter or longer than what was typed, so only a slice of each run is scanned (see
+        # `_lengths`). Five typed letters are compared with keys of 2 to 12 letters, not all of them.
+        by_first: dict[str, list[str]] = {}
         by_second: dict[str, list[str]] = {}
         for key in self._keys:
+            by_first.setdefault(key[0], []).append(key)
             if len(key) > 1:
                 by_second.setdefault(key[1], []).append(key)
         # Tuples of strings and ints in dicts, rather than lists: the cyclic garbage collector stops
         # walking tuples of strings after one look and never walks dicts of ints, where it would walk
         # lists of 100,000 titles in every full collection (tens of ms with the GIL held).
-        self._by_second: dict[str, tuple[str, ...]] = {c: tuple(keys) for c, keys in by_second.items()}
-        for keys in by_second.values():
-            _drain(keys)
+        self._by_first: dict[str, tuple[str, ...]] = {}
+        self._by_second: dict[str, tuple[str, ...]] = {}
+        for runs, groups in ((self._by_first, by_first), (self._by_second, by_second)):
+            for char, keys in groups.items():
+                runs[char] = tuple(_sorted_in_runs(keys, key=len))  # stable: alphabetical within a length
+                _drain(keys)
         # Titles as one string and where each ends: nothing for the collector to walk at all.
         self._title_text = "".join("".join(titles[i : i + SORT_RUN]) for i in range(0, len(titles), SORT_RUN))
         self._title_ends = _running_totals(map(len, titles))
@@ -256,37 +269,40 @@ class TitleIndex:
         _drain(self._keys)
         _drain(self._by_key)
         _drain(self._shared)
-        for char in list(self._by_second):
-            self._by_second.pop(char)  # each a tuple of one letter's keys: a few thousand at most
+        for runs in (self._by_first, self._by_second):
+            for char in list(runs):
+                runs.pop(char)  # each a tuple of one letter's keys: a few thousand at most
         self._word_starts = array("Q")
         self._title_text = ""
         self._title_ends = array("Q")
         self._count = 0
 
-    def _by_first(self, char: str) -> Sequence[str]:
-        run = self._first_runs.get(char)
-        return () if run is None else self._keys[run >> 32 : run & 0xFFFFFFFF]
-
     def _title(self, index: int) -> str:
         return self._title_text[self._title_ends[index - 1] if index else 0 : self._title_ends[index]]
 
-    def _candidates(self, key: str, *, wide: bool) -> list[str]:
+    def _candidates(self, key: str, cutoff: float, *, wide: bool) -> list[str]:
         """Keys a typo of `key` can plausibly be: same first letter; same second letter (first one
-        wrong); and, when `wide`, a letter dropped or added at the very start."""
+        wrong); and, when `wide`, a letter dropped or added at the very start. Of those, only the
+        lengths that can score `cutoff` against it."""
         sources = [("first", key[0])]
         if len(key) > 1:
             sources.append(("second", key[1]))
             if wide:
                 sources += [("second", key[0]), ("first", key[1])]
+        shortest, longest = _lengths(len(key), cutoff)
         out: list[str] = []
         for kind, char in dict.fromkeys(sources):
-            out.extend(self._by_first(char) if kind == "first" else self._by_second.get(char, ()))
+            run = (self._by_first if kind == "first" else self._by_second).get(char, ())
+            start = bisect.bisect_left(run, shortest, key=len)
+            out.extend(run[start : bisect.bisect_right(run, longest, lo=start, key=len)])
         return out
 
     def _close(self, key: str, limit: int, cutoff: float, *, wide: bool) -> list[tuple[str, float]]:
+        """The `limit` keys closest to `key` that score at least `cutoff`, best first; among equal
+        scores, the order of `_candidates` (shorter keys first)."""
         best: dict[str, float] = {}
         for found, score, _ in process.extract(
-            key, self._candidates(key, wide=wide), scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff
+            key, self._candidates(key, cutoff, wide=wide), scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff
         ):
             best[found] = max(score, best.get(found, 0.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:limit]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from bot.trivia.errors import AmbiguousFilm, FilmNotFound, InvalidQuery
-from bot.trivia.titles import TitleIndex, normalise_title
+from bot.trivia.titles import SUGGEST_SCORE, TitleIndex, _lengths, normalise_title
 
 FILMS = [
     (1, "Mask", 1985, []),
@@ -121,3 +124,17 @@ def test_autocomplete_returns_at_most_25():
     many = TitleIndex([(i, f"Film {i}", 2000, []) for i in range(1, 200)])
     assert len(many.suggest("film")) == 25
     assert len(many.suggest("")) == 25
+
+
+
+@settings(max_examples=3000, deadline=None)
+@given(typed=st.text("abc de", min_size=1, max_size=30), cut=st.integers(0, 30), extra=st.text("abc de", max_size=60))
+def test_no_close_spelling_is_left_out_by_its_length(typed: str, cut: int, extra: str):
+    """Fuzzy matching scans only the key lengths that can reach the cutoff (`_lengths`): every key that
+    does reach it must be within them, or a typo would stop finding its film. Keys are made from what
+    was typed (cut short, then added to), so many of them do reach it."""
+    key = typed[:cut] + extra
+    for cutoff in (SUGGEST_SCORE, 75.0, 90.0):
+        if fuzz.ratio(typed, key) >= cutoff:
+            shortest, longest = _lengths(len(typed), cutoff)
+            assert shortest <= len(key) <= longest
