@@ -7,13 +7,13 @@ keystroke and must answer in a few milliseconds.
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
@@ -243,24 +243,24 @@ class TitleIndex:
         # Each run is ordered by length (alphabetically within a length): a close spelling cannot be
         # much shorter or longer than what was typed, so only a slice of each run is scanned (see
         # `_lengths`). Five typed letters are compared with keys of 2 to 12 letters, not all of them.
-        # Kept as arrays of positions in `_keys`, not tuples of the keys: the garbage collector never
-        # looks inside an array, where its first look at a tuple (the collection after every rebuild)
-        # visits every key in it with the GIL held (the import stall measured 22-27 ms this way
-        # against 35-38 ms with tuples). Built by length in one pass of Python, not by a C sort of up
-        # to 80,000 keys that would hold the GIL throughout.
-        by_first: dict[str, dict[int, list[int]]] = {}
-        by_second: dict[str, dict[int, list[int]]] = {}
-        for number, key in enumerate(self._keys):
-            by_first.setdefault(key[0], {}).setdefault(len(key), []).append(number)
+        # Tuples, so a scan's keys are one slice (a gather by position costs more than scoring them).
+        # The collector's first look at a tuple visits every key in it with the GIL held, ~5 ms per
+        # 100,000 at the collection after a rebuild; each big tuple is looked at as soon as it is made,
+        # here in the worker thread, so that cost comes in pieces of a few ms, not in one stall.
+        by_first: dict[str, dict[int, list[str]]] = {}
+        by_second: dict[str, dict[int, list[str]]] = {}
+        for key in self._keys:
+            by_first.setdefault(key[0], {}).setdefault(len(key), []).append(key)
             if len(key) > 1:
-                by_second.setdefault(key[1], {}).setdefault(len(key), []).append(number)
-        self._by_first: dict[str, array[int]] = {}
-        self._by_second: dict[str, array[int]] = {}
+                by_second.setdefault(key[1], {}).setdefault(len(key), []).append(key)
+        self._by_first: dict[str, tuple[str, ...]] = {}
+        self._by_second: dict[str, tuple[str, ...]] = {}
         for runs, groups in ((self._by_first, by_first), (self._by_second, by_second)):
             for char, by_length in groups.items():
-                run = runs[char] = array("I")
-                for length in sorted(by_length):
-                    run.extend(by_length[length])  # in key order within a length: alphabetical
+                # In key order within a length: alphabetical.
+                run = runs[char] = tuple(itertools.chain.from_iterable(by_length[n] for n in sorted(by_length)))
+                if len(run) > SORT_RUN:
+                    gc.collect(0)  # untracks the tuple: a tuple of strings is never walked again
         _drain(by_first)
         _drain(by_second)
         # Titles as one string and where each ends: nothing for the collector to walk at all.
@@ -275,8 +275,9 @@ class TitleIndex:
         _drain(self._keys)
         _drain(self._by_key)
         _drain(self._shared)
-        self._by_first = {}  # arrays of ints: nothing to free one by one
-        self._by_second = {}
+        for runs in (self._by_first, self._by_second):
+            for char in list(runs):
+                runs.pop(char)  # each a tuple of one letter's keys: tens of thousands at most
         self._word_starts = array("Q")
         self._title_text = ""
         self._title_ends = array("Q")
@@ -297,19 +298,10 @@ class TitleIndex:
         shortest, longest = _lengths(len(key), cutoff)
         out: list[str] = []
         for kind, char in dict.fromkeys(sources):
-            run = (self._by_first if kind == "first" else self._by_second).get(char)
-            if run is None:
-                continue
-            start = bisect.bisect_left(run, shortest, key=self._key_length)
-            end = bisect.bisect_right(run, longest, lo=start, key=self._key_length)
-            if end - start == 1:
-                out.append(self._keys[run[start]])
-            elif end > start:
-                out.extend(itemgetter(*run[start:end])(self._keys))
+            run = (self._by_first if kind == "first" else self._by_second).get(char, ())
+            start = bisect.bisect_left(run, shortest, key=len)
+            out.extend(run[start : bisect.bisect_right(run, longest, lo=start, key=len)])
         return out
-
-    def _key_length(self, number: int) -> int:
-        return len(self._keys[number])
 
     def _close(self, key: str, limit: int, cutoff: float, *, wide: bool) -> list[tuple[str, float]]:
         """The `limit` keys closest to `key` that score at least `cutoff`, best first; among equal
