@@ -138,3 +138,20 @@ def test_no_close_spelling_is_left_out_by_its_length(typed: str, cut: int, extra
         if fuzz.ratio(typed, key) >= cutoff:
             shortest, longest = _lengths(len(typed), cutoff)
             assert shortest <= len(key) <= longest
+
+
+def test_an_index_leaves_no_big_run_of_keys_for_the_collector_to_walk():
+    """After a rebuild the collector's first look at a tuple walks every key in it with the GIL held
+    (a stall at 100,000 films): the index shows its big runs to the collector as it makes them, so
+    none is still tracked once it is built."""
+    import gc
+
+    films = [(n, f"Storm {n} Night", 1950 + n % 70, ()) for n in range(12_000)]
+    gc.disable()
+    try:
+        index = TitleIndex(films)
+        big = [run for runs in (index._by_first, index._by_second) for run in runs.values() if len(run) > 4096]
+        assert big, "the catalog is big enough for runs over 4,096 keys"
+        assert not any(gc.is_tracked(run) for run in big)
+    finally:
+        gc.enable()
