@@ -26,6 +26,7 @@ from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
 FACTS_CACHED = 1024  # (film, server) entries; about 5 KB each at ten facts a film. More costs every full
 # collection of the garbage collector (each cached fact is an object it walks), an event-loop stall.
 WARMED = 64  # reads made ahead for /trivia's autocomplete, kept apart so guesses never push hot films out
+WARMED_SECONDS = 60.0  # a read ahead is for the command the member is typing, not for later
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ class TriviaService:
         self._facts: OrderedDict[tuple[int, int | None], _FactsEntry] = OrderedDict()
         self._facts_generation = 0
         # What /trivia's autocomplete guessed the member will ask for, read while they finish typing:
-        # (film, server, channel) -> (the facts generation it was read at, the read).
-        self._warmed: OrderedDict[tuple[int, int | None, int], tuple[int, FilmFacts]] = OrderedDict()
+        # (film, server, channel) -> (the facts generation it was read at, when, the read).
+        self._warmed: OrderedDict[tuple[int, int | None, int], tuple[int, float, FilmFacts]] = OrderedDict()
         self._warming: asyncio.Task[None] | None = None
         self.rng = rng or random.Random()
         self.clock = clock
@@ -327,6 +328,7 @@ class TriviaService:
 
         async def remember() -> None:
             self.recent.shown(channel_id, film_id, picked_from, chosen.id, iso(self.clock()), new_cycle=pick.new_cycle)
+            self._warmed.pop((film_id, guild_id, channel_id), None)  # its `seen` is behind now
 
         return Shown(_card(film, chosen, fact_ids), remember)
 
@@ -363,7 +365,9 @@ class TriviaService:
         are not a read each), none for a film already held; best effort, the command reads whatever
         it does not find here. Kept in a small slot of their own (WARMED): guesses never evict hot films."""
         key = (film_id, guild_id, channel_id)
-        if self._closed or (self._warming is not None and not self._warming.done()) or key in self._warmed:
+        if self._closed or (self._warming is not None and not self._warming.done()):
+            return
+        if key in self._warmed and self._monotonic() - self._warmed[key][1] <= WARMED_SECONDS:
             return
         if (film_id, guild_id) in self._facts and self.recent.get(channel_id, film_id) is not None:
             return
@@ -377,16 +381,23 @@ class TriviaService:
         except Exception:  # the command will read it itself, and report what is wrong then
             log.debug("reading film %s ahead failed", film_id, exc_info=True)
             return
-        if found is not None and generation == self._facts_generation:
-            self._warmed[key] = (generation, found)
+        # Kept only if nothing it read has moved on since: the catalog (generation), and what the
+        # channel was shown of the film. A record held in memory is newer than the read (the command
+        # got there first, or the channel was shown the film meanwhile); kept anyway, its `seen`
+        # would come back once that record was evicted, and the channel would see a fact twice.
+        if found is not None and generation == self._facts_generation and self.recent.get(channel_id, film_id) is None:
+            self._warmed[key] = (generation, self._monotonic(), found)
             while len(self._warmed) > WARMED:
                 self._warmed.popitem(last=False)
 
     def _take_warmed(self, film_id: int, guild_id: int | None, channel_id: int) -> FilmFacts | None:
-        """The read made ahead for this channel, if the catalog has not changed since (else it may be
-        stale). Taken once: the channel's record then lives in `recent`, the facts in the cache."""
+        """The read made ahead for this channel, if the catalog has not changed since and it is recent
+        (WARMED_SECONDS: it was made for the command being typed). Taken once: the channel's record
+        then lives in `recent`, the facts in the cache; showing the film in the channel drops it too."""
         warmed = self._warmed.pop((film_id, guild_id, channel_id), None)
-        return warmed[1] if warmed is not None and warmed[0] == self._facts_generation else None
+        if warmed is None or warmed[0] != self._facts_generation:
+            return None
+        return warmed[2] if self._monotonic() - warmed[1] <= WARMED_SECONDS else None
 
     def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
         entry = self._facts.get((film_id, guild_id))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import random
 import sqlite3
 from datetime import UTC, datetime
@@ -203,3 +204,89 @@ async def test_a_film_read_ahead_is_read_again_once_the_catalog_changed(service:
     assert card.text == "Cher and the director clashed over the music."
     await service.autocomplete("mask", guild_id=None, warm_channel=2)
     await service.close()  # a read ahead still under way is let go
+
+
+async def _push_out(service: TriviaService, monkeypatch) -> None:
+    """Another film asked in another channel with room for one film's facts and one channel record: the
+    cache and the records drop what they held (least recently used first), as on a busy bot."""
+    import bot.services.trivia as trivia_module
+
+    assert await service.recent.flush()  # a record with writes waiting is never dropped
+    monkeypatch.setattr(trivia_module, "FACTS_CACHED", 1)
+    service.recent.capacity = 1
+    await service.show("heat", guild_id=1, channel_id=9000 + len(service.recent))  # a new record: the rest go
+    service.recent.capacity = 20_000
+
+
+@pytest.fixture
+async def two_films(seeded_store: Store) -> TriviaService:
+    await CatalogRepository(seeded_store).import_films(
+        [FilmRecord("Heat", 1995, facts=[FactRecord("De Niro and Pacino share two scenes.")])]
+    )
+    service = TriviaService(seeded_store, rng=random.Random(3), clock=fixed_clock, titles_check_seconds=0)
+    service.titles_changed()
+    await service.titles_settled()
+    return service
+
+
+async def test_a_read_ahead_never_brings_back_what_a_channel_was_shown_before(two_films: TriviaService, monkeypatch):
+    """Found in review: a read ahead left unused (the member asked something else) kept the channel's
+    record as it was then, and came back once the film and that record had left memory."""
+    import bot.services.trivia as trivia_module
+
+    service = two_films
+    monkeypatch.setattr(trivia_module, "FACTS_CACHED", 1)  # room for one film's facts: a busy bot
+    shown = [(await service.show("mask", guild_id=1, channel_id=10)).fact_id]
+    await service.show("heat", guild_id=1, channel_id=11)  # Mask's facts leave memory
+    await service.autocomplete("mas", guild_id=1, warm_channel=10)  # typed in channel 10, then not sent
+    await service.reads_ahead_done()
+    await service.show("mask", guild_id=1, channel_id=12)  # Mask's facts are back in memory
+    shown += [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(2)]
+    await _push_out(service, monkeypatch)
+    shown += [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    await service.close()
+    assert len(set(shown)) == 6, f"a fact repeated within the channel's cycle: {shown}"
+
+
+async def test_a_read_ahead_that_answers_after_the_command_is_not_kept(two_films: TriviaService, monkeypatch):
+    """Found in review: on PostgreSQL (a round trip) or during a rebuild (the reader's thread) the
+    command can read and answer before the read ahead returns; what the read ahead saw is then older
+    than the channel's record and must not be kept."""
+    service = two_films
+    original = service.catalog.film_facts
+    gate = asyncio.Event()
+    calls = 0
+
+    async def read_ahead_answers_late(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        found = await original(*args, **kwargs)
+        if calls == 1:
+            await gate.wait()
+        return found
+
+    service.catalog.film_facts = read_ahead_answers_late
+    await service.autocomplete("mas", guild_id=1, warm_channel=10)
+    await asyncio.sleep(0)
+    shown = [(await service.show("Mask (1985)", guild_id=1, channel_id=10)).fact_id]
+    gate.set()
+    await service.reads_ahead_done()
+    shown += [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(3)]
+    await _push_out(service, monkeypatch)
+    shown += [(await service.show("mask", guild_id=1, channel_id=10)).fact_id for _ in range(2)]
+    await service.close()
+    assert len(set(shown)) == 6, f"a fact repeated within the channel's cycle: {shown}"
+
+
+async def test_a_read_ahead_is_for_the_command_being_typed_not_for_later(tmp_path: Path):
+    store = await Store.open(tmp_path / "later.db")
+    await import_files(CatalogRepository(store), [SEED_PAGE])
+    now = [1000.0]
+    service = TriviaService(store, clock=fixed_clock, titles_check_seconds=3600, monotonic=lambda: now[0])
+    await service.refresh_titles()
+    await service.autocomplete("mas", guild_id=1, warm_channel=10)
+    await service.reads_ahead_done()
+    now[0] += 61  # the member typed, then went away
+    await store.close()
+    with pytest.raises(ValueError, match="closed"):  # it goes to the store: the read ahead is not used
+        await service.show("Mask (1985)", guild_id=1, channel_id=10)
