@@ -85,7 +85,10 @@ class FactRows(Sequence[Fact]):
 
     def by_id(self, fact_id: int) -> Fact | None:
         """That fact as this film's reading shows it (its spoiler flag in that server), if among them."""
-        return self[self.ids.index(fact_id)] if fact_id in self.ids else None
+        try:
+            return self[self.ids.index(fact_id)]
+        except ValueError:
+            return None
 
     def _fact(self, row: FactRow) -> Fact:
         fact_id, text, section, credit, source, origin, guild_id, spoiler = row

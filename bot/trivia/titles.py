@@ -242,7 +242,7 @@ class TitleIndex:
         # first two letters in place, so fuzzy matching scans a few of these small runs, not all keys.
         # Each run is ordered by length (alphabetically within a length): a close spelling cannot be
         # much shorter or longer than what was typed, so only a slice of each run is scanned (see
-        # `_lengths`). Five typed letters are compared with keys of 2 to 12 letters, not all of them.
+        # `_lengths`). Five typed letters are compared with keys of 1 to 13 letters, not all of them.
         # Tuples, so a scan's keys are one slice (a gather by position costs more than scoring them).
         # The collector's first look at a tuple visits every key in it with the GIL held, ~5 ms per
         # 100,000 at the collection after a rebuild; each big tuple is looked at as soon as it is made,
