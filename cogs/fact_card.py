@@ -68,11 +68,15 @@ class AnotherFactButton(
                 label="Another fact",
                 emoji="🎬",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"trivia:another:{film_id}{':r' if reply else ''}",
+                custom_id=self.custom_id_for(film_id, reply=reply),
             )
         )
         self.film_id = film_id
         self.reply = reply
+
+    @staticmethod
+    def custom_id_for(film_id: int, *, reply: bool = False) -> str:
+        return f"trivia:another:{film_id}{':r' if reply else ''}"
 
     @classmethod
     async def from_custom_id(
@@ -99,7 +103,28 @@ def fact_view(film_id: int, *, reply: bool = False, fact_id: int | None = None) 
 
 
 def card_view(card: FactCard, *, reply: bool = False) -> discord.ui.View:
-    return fact_view(card.film_id, reply=reply, fact_id=card.fact_id)
+    """A card's two buttons, Another fact and Report. The same as `fact_view` sends, made from the
+    buttons' serialised form (`_CARD_BUTTONS`) with only the custom_ids filled in: building the
+    DynamicItems and their Buttons for every card cost more than reading a film's facts (bench/)."""
+    another, report = _CARD_BUTTONS
+    return _SentComponents([{"type": 1, "components": [
+        {**another, "custom_id": AnotherFactButton.custom_id_for(card.film_id, reply=reply)},
+        {**report, "custom_id": ReportButton.custom_id_for(card.fact_id)},
+    ]}])  # fmt: skip
+
+
+class _SentComponents(discord.ui.View):
+    """A view that is only sent: its components as Discord receives them. Presses are routed by
+    custom_id to the DynamicItems (registered by the cogs), so no item objects are needed here, and
+    it is stopped at once, so discord.py does not keep it (see `static_view`)."""
+
+    def __init__(self, components: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._components = components
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._components
 
 
 class ReportButton(
@@ -113,10 +138,14 @@ class ReportButton(
     def __init__(self, fact_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Report", emoji="🚩", style=discord.ButtonStyle.secondary, custom_id=f"trivia:report:{fact_id}"
+                label="Report", emoji="🚩", style=discord.ButtonStyle.secondary, custom_id=self.custom_id_for(fact_id)
             )
         )
         self.fact_id = fact_id
+
+    @staticmethod
+    def custom_id_for(fact_id: int) -> str:
+        return f"trivia:report:{fact_id}"
 
     @classmethod
     async def from_custom_id(
@@ -159,3 +188,8 @@ def report_form(fact_id: int, film_label: str) -> discord.ui.Modal:
     )
     modal.stop()
     return modal
+
+
+# What each card button looks like on the wire, from the DynamicItems themselves (one source for
+# label, emoji and style); `card_view` copies these with the card's custom_ids.
+_CARD_BUTTONS = (AnotherFactButton(0).to_component_dict(), ReportButton(0).to_component_dict())

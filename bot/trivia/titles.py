@@ -322,11 +322,20 @@ class TitleIndex:
     def _entry(self, index: int) -> TitleEntry:
         return TitleEntry(self._ids[index], self._title(index), self._years[index] or None)
 
-    def _bucket(self, key: str) -> list[TitleEntry]:
+    def _bucket(self, key: str, year: int | None = None) -> list[TitleEntry]:
+        """The films a key names; given a `year`, only those of that year (picked by index before any
+        entry is made: a title shared by many films, a remake's, is resolved from "Title (Year)")."""
         found = self._by_key.get(key)
         if found is None:
             return []
-        entries = [self._entry(found)] if found >= 0 else [self._entry(i) for i in self._shared[~found]]
+        if found >= 0:
+            indexes: tuple[int, ...] = (found,)
+        else:
+            indexes = self._shared[~found]
+        if year is not None:
+            years = self._years
+            indexes = tuple(i for i in indexes if years[i] == year)
+        entries = [self._entry(i) for i in indexes]
         if self._visible is not None:
             entries = [e for e in entries if self._visible(e.film_id)]
         return entries
@@ -366,7 +375,7 @@ class TitleIndex:
         return self._fuzzy(readings, text)
 
     def _exact(self, reading: _Reading, query: str) -> TitleEntry | None:
-        bucket = self._bucket(reading.key)
+        bucket = self._bucket(reading.key, reading.year)  # every rule below keeps only that year's films
         if not bucket:
             return None
         literal = [e for e in bucket if reading.year in (None, e.year) and literal_key(e.title) == reading.literal]

@@ -14,7 +14,7 @@ from bot.services.trivia import TriviaService
 from bot.trivia.display import FactCard
 from bot.trivia.errors import FilmNotFound, TriviaError
 from bot.trivia.ratelimit import RateLimit
-from cogs.fact_card import AnotherFactButton, fact_embed
+from cogs.fact_card import AnotherFactButton, ReportButton, card_view, fact_embed, fact_view
 from cogs.kit import APOLOGY, describe_error, report_interaction_error
 from cogs.lookup import Lookup
 
@@ -54,11 +54,27 @@ async def test_trivia_posts_a_public_card_with_an_another_fact_button(cog: Looku
     assert embed.description is not None
     assert embed.description == "Rob Lowe was nearly cast as Rocky Dennis.\n\n— *Contributed by Dominic*"
     assert embed.footer.text == "Behind The Scenes · fact 2 of 6"
-    button, report = kwargs["view"].children
+    # The buttons as Discord receives them: one row, Another fact then Report.
+    [row] = kwargs["view"].to_components()
+    button, report = row["components"]
     film_id = (await cog.bot.trivia.resolve("mask")).film_id
-    assert button.custom_id == f"trivia:another:{film_id}"
-    assert report.item.label == "Report"
-    assert report.custom_id.startswith("trivia:report:")
+    assert (button["label"], button["custom_id"]) == ("Another fact", f"trivia:another:{film_id}")
+    assert report["label"] == "Report"
+    assert report["custom_id"].startswith("trivia:report:")
+    assert kwargs["view"].is_finished()  # sent and forgotten: discord.py keeps no view per card
+
+
+@pytest.mark.parametrize("reply", [False, True])
+async def test_a_cards_buttons_are_what_its_dynamic_items_send_and_route(reply: bool):
+    """card_view writes the buttons' wire form itself; it must match the DynamicItems' own, and each
+    custom_id must come back to the DynamicItem that handles the press (after a restart too)."""
+    card = FactCard(film_id=2**63 - 1, film_title="Mask", film_year=1985, fact_id=77, text="t", section="s",
+                    credit=None, source=None, position=1, total=1)  # fmt: skip
+    sent = card_view(card, reply=reply).to_components()
+    assert sent == fact_view(card.film_id, reply=reply, fact_id=card.fact_id).to_components()
+    another, report = sent[0]["components"]
+    assert AnotherFactButton(1).template.fullmatch(another["custom_id"])
+    assert ReportButton(1).template.fullmatch(report["custom_id"])
 
 
 async def test_unknown_film_propagates_a_domain_error_for_the_handler(cog: Lookup):
