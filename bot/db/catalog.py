@@ -11,7 +11,7 @@ import aiosqlite
 from bot.db.store import Store
 from bot.faults import failpoint
 from bot.trivia.records import FactRecord, FilmRecord, fact_hash_for
-from bot.trivia.rows import CatalogStats, Fact, FactRows, Film, FilmFacts, ImportSummary
+from bot.trivia.rows import CatalogStats, ChannelFacts, Fact, FactRows, Film, FilmFacts, ImportSummary
 from bot.trivia.text import fold
 from bot.trivia.titles import normalise_title
 
@@ -263,29 +263,22 @@ class CatalogRepository:
         # One statement (one snapshot), the film's row then its facts' rows: a join would repeat the
         # film's text columns on every fact's row, and making them into strings was a third of the read.
         # Columns line up by type for PostgreSQL's UNION; the first says which kind of row it is.
-        rows = await fetch(
-            "SELECT 0, f.id, f.title, f.genre, f.cast_summary, NULL, NULL, f.year, NULL, NULL FROM films f"
-            " WHERE f.id = ?"
-            " UNION ALL SELECT 1, x.id, x.text, x.section, x.credit, x.source, x.origin, x.guild_id,"
-            " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler),"
-            " c.id FROM facts x LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
-            " WHERE x.film_id = ? AND (x.guild_id IS NULL OR x.guild_id = ?)"
-            " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = x.id)",
-            (film_id, guild_id, channel_id, film_id, guild_id, guild_id),
-        )
+        rows = await fetch(_FILM_FACTS_SQL, (film_id, guild_id, channel_id, film_id, guild_id, guild_id))
         film_row = next((r for r in rows if r[0] == 0), None)
         if film_row is None:
             return None
         film = Film(film_row[1], film_row[2], film_row[7], film_row[3], film_row[4])
-        # By position, not by name: a name lookup on a row costs as much as the rest of building it.
-        facts = [r for r in rows if r[0] == 1]
-        shown = sorted((r[9], r[1]) for r in facts if r[9] is not None)
-        return FilmFacts(
-            film,
-            FactRows(film.id, [r[1:9] for r in facts]),
-            {fact_id for _, fact_id in shown},
-            shown[-1][1] if shown else None,
-        )
+        read = _channel_facts(film.id, [r[1:] for r in rows if r[0] == 1])
+        return FilmFacts(film, read.facts, read.seen, read.last_shown)
+
+    async def channel_facts(
+        self, film_id: int, guild_id: int | None, *, channel_id: int | None, on_loop: bool = False
+    ) -> ChannelFacts:
+        """`film_facts` without the film's row, for a film the title index has already named (/trivia):
+        one page fewer to bring in (the film's). A film gone since the index was built reads as no facts."""
+        fetch = self.store.fetch_point if on_loop else self.store.fetchall
+        rows = await fetch(_CHANNEL_FACTS_SQL, (guild_id, channel_id, film_id, guild_id, guild_id))
+        return _channel_facts(film_id, rows)
 
     async def fact(self, fact_id: int) -> Fact | None:
         row = await self.store.fetchone(
@@ -454,3 +447,30 @@ async def _film_id(conn: aiosqlite.Connection, film: FilmRecord) -> int:
     ) as cursor:
         (film_id,) = await cursor.fetchone()  # type: ignore[misc]
     return int(film_id)
+
+
+# A film's facts visible in a guild, each with its spoiler flag there and whether the channel was shown
+# it this cycle (the channel's record id, in the order shown). Parameters: guild, channel, film, guild,
+# guild. By position, not by name: a name lookup on a row costs as much as the rest of building it.
+_CHANNEL_FACTS = (
+    "x.id, x.text, x.section, x.credit, x.source, x.origin, x.guild_id,"
+    " coalesce((SELECT m.spoiler FROM spoiler_marks m WHERE m.guild_id = ? AND m.fact_id = x.id), x.spoiler),"
+    " c.id FROM facts x LEFT JOIN channel_shown c ON c.channel_id = ? AND c.fact_id = x.id"
+    " WHERE x.film_id = ? AND (x.guild_id IS NULL OR x.guild_id = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM hidden_facts h WHERE h.guild_id = ? AND h.fact_id = x.id)"
+)
+_CHANNEL_FACTS_SQL = "SELECT " + _CHANNEL_FACTS
+_FILM_FACTS_SQL = (
+    "SELECT 0, f.id, f.title, f.genre, f.cast_summary, NULL, NULL, f.year, NULL, NULL FROM films f"  # noqa: S608
+    " WHERE f.id = ? UNION ALL SELECT 1, " + _CHANNEL_FACTS
+)
+
+
+def _channel_facts(film_id: int, rows: Sequence[Sequence[Any]]) -> ChannelFacts:
+    """Rows of _CHANNEL_FACTS: the fact's eight columns, then the channel's record id."""
+    shown = sorted((r[8], r[0]) for r in rows if r[8] is not None)
+    return ChannelFacts(
+        FactRows(film_id, [r[:8] for r in rows]),  # type: ignore[misc]
+        {fact_id for _, fact_id in shown},
+        shown[-1][1] if shown else None,
+    )

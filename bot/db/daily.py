@@ -227,13 +227,15 @@ class DailyRepository:
             return None
         start = rng.randint(bounds[0], bounds[1])
         for low, high in ((start, bounds[1]), (bounds[0], start - 1)):
-            async with conn.execute(
-                "SELECT id FROM facts WHERE id BETWEEN ? AND ? AND (guild_id IS NULL OR guild_id = ?)"  # noqa: S608
-                + _ELIGIBLE
-                + " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?)"
-                " ORDER BY id LIMIT 1",
-                (low, high, schedule.guild_id, *_eligible(schedule), schedule.channel_id, cycle),
-            ) as cursor:
+            async with (
+                conn.execute(
+                    "SELECT id FROM facts WHERE id BETWEEN ? AND ? AND (guild_id IS NULL OR guild_id = ?)"  # noqa: S608
+                    + _ELIGIBLE
+                    + " AND id NOT IN (SELECT fact_id FROM daily_posts WHERE channel_id = ? AND cycle = ?)"
+                    " ORDER BY id LIMIT 1",
+                    (low, high, schedule.guild_id, *_eligible(schedule), schedule.channel_id, cycle),
+                ) as cursor
+            ):
                 row = await cursor.fetchone()
             if row:
                 return row[0]
@@ -288,4 +290,3 @@ class DailyRepository:
                 " WHERE id = ?",
                 (reason, reason, post.local_date, post.schedule_id),
             )
-

@@ -20,7 +20,7 @@ from bot.services.recently_shown import RecentlyShown
 from bot.trivia.display import FactCard
 from bot.trivia.errors import EmptyCatalog, FactNumberOutOfRange, FilmNotFound, NoFacts
 from bot.trivia.picking import pick_unseen
-from bot.trivia.rows import Fact, FactRows, Film, FilmFacts
+from bot.trivia.rows import ChannelFacts, Fact, FactRows, FilmFacts
 from bot.trivia.titles import TitleEntry, TitleIndex, reading_keys
 
 FACTS_CACHED = 1024  # (film, server) entries; about 5 KB each at ten facts a film. More costs every full
@@ -292,27 +292,43 @@ class TriviaService:
         self, query: str, *, guild_id: int | None, channel_id: int, number: int | None = None
     ) -> Shown:
         entry = await self.resolve(query, guild_id)
-        return await self.card_for_film(entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number)
+        return await self.card_for_film(
+            entry.film_id, guild_id=guild_id, channel_id=channel_id, number=number, named=entry
+        )
 
     async def card_for_film(
-        self, film_id: int, *, guild_id: int | None, channel_id: int, number: int | None = None
+        self,
+        film_id: int,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+        number: int | None = None,
+        named: TitleEntry | None = None,
     ) -> Shown:
         """The card to show. A hot film costs no trip to the database thread: its facts and the
-        channel's record are held in memory; otherwise one query reads both. Recording what was
-        shown is left to `Shown.remember`, so the caller answers the member first."""
+        channel's record are held in memory; otherwise one query reads both (without the film's row
+        when the title index has `named` it). Recording what was shown is left to `Shown.remember`,
+        so the caller answers the member first."""
         await self._check_catalog()  # another process's import drops cached facts (at most once a second)
         facts_entry = self._cached_facts(film_id, guild_id)
         record = self.recent.get(channel_id, film_id) if number is None else None
         if facts_entry is None or (record is None and number is None):
             generation = self._facts_generation
-            found = self._take_warmed(film_id, guild_id, channel_id) or await self.catalog.film_facts(
-                film_id, guild_id, channel_id=channel_id, on_loop=self._reads_on_loop
-            )
-            if found is None:
-                raise FilmNotFound(f"#{film_id}", [])
-            facts_entry = self._cache_facts(film_id, guild_id, found.film, found.facts, generation)
+            on_loop = self._reads_on_loop
+            warmed = self._take_warmed(film_id, guild_id, channel_id)
+            if warmed is not None:
+                film, read = warmed
+            elif named is not None:
+                film = named
+                read = await self.catalog.channel_facts(film_id, guild_id, channel_id=channel_id, on_loop=on_loop)
+            else:
+                found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id, on_loop=on_loop)
+                if found is None:
+                    raise FilmNotFound(f"#{film_id}", [])
+                film, read = _named(found), ChannelFacts(found.facts, found.seen, found.last_shown)
+            facts_entry = self._cache_facts(film_id, guild_id, film, read.facts, generation)
             if number is None:
-                record = self.recent.load(channel_id, film_id, found.seen, found.last_shown)
+                record = self.recent.load(channel_id, film_id, read.seen, read.last_shown)
         film, facts = facts_entry
         fact_ids = facts.ids
         if not facts:
@@ -339,7 +355,7 @@ class TriviaService:
             generation = self._facts_generation
             found = await self.catalog.film_facts(fact.film_id, guild_id, on_loop=self._reads_on_loop)
             assert found is not None  # facts cascade with their film
-            entry = self._cache_facts(fact.film_id, guild_id, found.film, found.facts, generation)
+            entry = self._cache_facts(fact.film_id, guild_id, _named(found), found.facts, generation)
         film, facts = entry
         fact = facts.by_id(fact.id) or fact  # its spoiler flag as that server sees it
         return _card(film, fact, facts.ids)
@@ -390,14 +406,19 @@ class TriviaService:
             while len(self._warmed) > WARMED:
                 self._warmed.popitem(last=False)
 
-    def _take_warmed(self, film_id: int, guild_id: int | None, channel_id: int) -> FilmFacts | None:
+    def _take_warmed(
+        self, film_id: int, guild_id: int | None, channel_id: int
+    ) -> tuple[TitleEntry, ChannelFacts] | None:
         """The read made ahead for this channel, if the catalog has not changed since and it is recent
         (WARMED_SECONDS: it was made for the command being typed). Taken once: the channel's record
         then lives in `recent`, the facts in the cache; showing the film in the channel drops it too."""
         warmed = self._warmed.pop((film_id, guild_id, channel_id), None)
         if warmed is None or warmed[0] != self._facts_generation:
             return None
-        return warmed[2] if self._monotonic() - warmed[1] <= WARMED_SECONDS else None
+        if self._monotonic() - warmed[1] > WARMED_SECONDS:
+            return None
+        found = warmed[2]
+        return _named(found), ChannelFacts(found.facts, found.seen, found.last_shown)
 
     def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
         entry = self._facts.get((film_id, guild_id))
@@ -406,7 +427,7 @@ class TriviaService:
         return entry
 
     def _cache_facts(
-        self, film_id: int, guild_id: int | None, film: Film, facts: FactRows, generation: int
+        self, film_id: int, guild_id: int | None, film: TitleEntry, facts: FactRows, generation: int
     ) -> _FactsEntry:
         """Kept only if the catalog did not change while they were read (else they may be stale)."""
         entry = (film, facts)
@@ -429,7 +450,7 @@ class TriviaService:
         await self.recent.close()
 
 
-_FactsEntry = tuple[Film, FactRows]
+_FactsEntry = tuple[TitleEntry, FactRows]  # the film as the title index names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,9 +463,13 @@ async def _nothing() -> None:
     """Fact n was asked for by number: nothing to add to the channel's record."""
 
 
-def _card(film: Film, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
+def _named(found: FilmFacts) -> TitleEntry:
+    return TitleEntry(found.film.id, found.film.title, found.film.year)
+
+
+def _card(film: TitleEntry, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
     return FactCard(
-        film_id=film.id,
+        film_id=film.film_id,
         film_title=film.title,
         film_year=film.year,
         fact_id=fact.id,

@@ -42,7 +42,6 @@ class FilmRecord:
         return film_label(self.title, self.year)
 
 
-
 def fact_hash(title: str, year: int | None, text: str) -> bytes:
     """Stable across re-imports and formats: credit, section and cosmetic differences do not count,
     so the same fact arriving again from a page, JSON or CSV is recognised and skipped."""

@@ -104,6 +104,15 @@ class FilmFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelFacts:
+    """`FilmFacts` without the film: for a film the title index has already named."""
+
+    facts: FactRows
+    seen: set[int]  # facts the channel was shown this cycle
+    last_shown: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
     films_added: int = 0
     films_existing: int = 0
