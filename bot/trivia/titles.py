@@ -376,8 +376,8 @@ class TitleIndex:
 
     def _exact(self, reading: _Reading, query: str) -> TitleEntry | None:
         bucket = self._bucket(reading.key, reading.year)  # every rule below keeps only that year's films
-        if not bucket:
-            return None
+        if len(bucket) < 2:  # none, or the one film every rule below would return (the usual case)
+            return bucket[0] if bucket else None
         literal = [e for e in bucket if reading.year in (None, e.year) and literal_key(e.title) == reading.literal]
         if len(_distinct(literal)) == 1:
             return literal[0]
