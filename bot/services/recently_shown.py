@@ -57,6 +57,7 @@ class RecentlyShown:
         self._in_flight = 0  # the first rows of _pending are being written
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[bool] | None = None
+        self._due = False  # the timer went off while a write was under way
         self._lock = asyncio.Lock()
         self._closed = False
         self.dropped = 0
@@ -128,21 +129,44 @@ class RecentlyShown:
         if len(self._pending) - self._in_flight >= self.batch:
             self._start_flush()
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.delay, self._start_flush)
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._time_is_up)
+
+    def _time_is_up(self) -> None:
+        self._timer = None
+        self._due = True  # if a write is under way, these go as soon as it ends
+        self._start_flush()
 
     def _start_flush(self) -> None:
+        if self._flushing is not None and not self._flushing.done():
+            return  # the write under way looks again at what waits when it ends (_flushed)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self.flush(), name="recently-shown-write-behind")
+        self._due = False
+        self._flushing = asyncio.create_task(self.flush(), name="recently-shown-write-behind")
+        self._flushing.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[bool]) -> None:
+        """Records that came in during a write get their own batch, or their timer. Not after a
+        refusal: `flush` has set the retry's back-off timer then."""
+        if task.cancelled() or task.exception() is not None or not task.result() or not self._pending:
+            return
+        if self._due and not self._closed:
+            self._start_flush()
+        else:
+            self._schedule()
 
     async def flush(self) -> bool:
-        """Writes what waits, a batch per transaction. False if the store refused (it is retried
-        after FLUSH_DELAY; the records stay in memory meanwhile, so picks are unaffected)."""
+        """Writes what waited when it was called, a batch per transaction. Records that come in
+        meanwhile wait for a batch of their own (or for FLUSH_DELAY): written as they came, a
+        steady stream of answers made a transaction of every one or two, and every commit also
+        empties SQLite's page cache for the bot's other connections (the next reads of films
+        came from the operating system again). False if the store refused (it is retried after
+        FLUSH_DELAY; the records stay in memory meanwhile, so picks are unaffected)."""
         async with self._lock:
-            while self._pending:
-                batch = self._pending[: self.batch]
+            left = len(self._pending)
+            while left > 0 and self._pending:
+                batch = self._pending[: min(self.batch, left)]
                 self._in_flight = len(batch)
                 try:
                     await self.repo.record_batch([row for row, _ in batch])
@@ -157,7 +181,7 @@ class RecentlyShown:
                     if not self._closed and self._timer is None:
                         # Backing off: each try may wait out SQLite's busy timeout on the connection.
                         retry = min(self.delay * 2**self._failures, MAX_RETRY_DELAY)
-                        self._timer = asyncio.get_running_loop().call_later(retry, self._start_flush)
+                        self._timer = asyncio.get_running_loop().call_later(retry, self._time_is_up)
                     return False
                 finally:
                     self._in_flight = 0
@@ -165,9 +189,15 @@ class RecentlyShown:
                     log.info("'recently shown' records written again after %d failed tries", self._failures)
                     self._failures = 0
                 del self._pending[: len(batch)]
+                left -= len(batch)
                 for _, record in batch:
                     record.unflushed -= 1
         return True
+
+    async def settled(self) -> None:
+        """Waits for the write under way, if any: for tools and tests."""
+        if self._flushing is not None:
+            await asyncio.shield(self._flushing)
 
     async def close(self) -> None:
         """At shutdown, before the store closes: everything waiting is written."""
