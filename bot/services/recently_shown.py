@@ -126,9 +126,10 @@ class RecentlyShown:
     def _schedule(self) -> None:
         if self._closed:
             return
-        if len(self._pending) - self._in_flight >= self.batch:
+        writing = self._flushing is not None and not self._flushing.done()
+        if not writing and len(self._pending) >= self.batch:
             self._start_flush()
-        elif self._timer is None:
+        elif self._timer is None:  # during a write too: what came in then waits no longer than `delay`
             self._timer = asyncio.get_running_loop().call_later(self.delay, self._time_is_up)
 
     def _time_is_up(self) -> None:
@@ -205,5 +206,7 @@ class RecentlyShown:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not await self.flush():
-            log.error("shutting down with %d 'recently shown' records unwritten", len(self._pending))
+        while self._pending:  # answers still finishing may add records while the last ones are written
+            if not await self.flush():
+                log.error("shutting down with %d 'recently shown' records unwritten", len(self._pending))
+                break

@@ -332,9 +332,9 @@ class TitleIndex:
             indexes: tuple[int, ...] = (found,)
         else:
             indexes = self._shared[~found]
-        if year is not None:
+        if year is not None:  # 0 stands for an unknown year in `_years`: a typed "0000" matches none
             years = self._years
-            indexes = tuple(i for i in indexes if years[i] == year)
+            indexes = tuple(i for i in indexes if years[i] == year) if year else ()
         entries = [self._entry(i) for i in indexes]
         if self._visible is not None:
             entries = [e for e in entries if self._visible(e.film_id)]

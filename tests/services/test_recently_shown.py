@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.db.shown import ShownRepository, ShownRow
 from bot.db.store import Store
-from bot.services.recently_shown import RecentlyShown
+from bot.services.recently_shown import ChannelRecord, RecentlyShown
 from bot.services.trivia import TriviaService
 
 
@@ -22,9 +22,13 @@ class GatedShown(ShownRepository):
         self.batches: list[int] = []
         self.gate = asyncio.Event()
         self.gate.set()
+        self.during_write: Callable[[], object] | None = None  # called once, as the next write begins
 
     async def record_batch(self, rows: Sequence[ShownRow]) -> None:
         await self.gate.wait()
+        if self.during_write is not None:
+            self.during_write, call = None, self.during_write
+            call()
         await super().record_batch(rows)
         self.batches.append(len(rows))
 
@@ -61,19 +65,36 @@ async def test_answers_that_arrive_while_a_batch_is_written_wait_for_the_next_ba
     assert rows[0][0] == 10
 
 
-async def test_records_left_after_a_batch_are_written_when_their_wait_is_up(seeded_store: Store):
+async def test_records_whose_wait_ran_out_during_a_write_go_as_soon_as_it_ends(seeded_store: Store):
     repo = GatedShown(seeded_store)
     service = service_with(seeded_store, repo, delay=3600)
     repo.gate.clear()
-    await answer(service, range(1, 6))
+    await answer(service, range(1, 6))  # a full batch; its write waits at the gate
     await asyncio.sleep(0)
-    service.recent.delay = 0  # the two answers below are due at the loop's next turn
-    await answer(service, range(6, 8))
+    service.recent.delay = 0
+    await answer(service, range(6, 8))  # their wait starts now, during the write, and is up at once
+    for _ in range(2):
+        await asyncio.sleep(0)  # the timer goes off while the write still waits
+    service.recent.delay = 3600  # a new timer now would keep them waiting for an hour
     repo.gate.set()
-    await service.recent.settled()
-    for _ in range(3):  # the timer's turn, then its write
-        await asyncio.sleep(0)
+    await service.recent.settled()  # the first write, then (already started) the second
     await service.recent.settled()
     assert repo.batches == [5, 2]
     assert service.recent.waiting == 0
     await service.close()
+
+
+async def test_shutdown_writes_records_that_come_in_while_it_writes(seeded_store: Store):
+    repo = GatedShown(seeded_store)
+    service = service_with(seeded_store, repo, delay=3600)
+    await answer(service, range(1, 4))
+    fact_id, film_id = (await seeded_store.fetchall("SELECT id, film_id FROM facts ORDER BY id LIMIT 1"))[0]
+
+    def an_answer_finishing_during_the_last_write() -> None:  # as Shown.remember records it
+        service.recent.shown(99, film_id, ChannelRecord(set(), None), fact_id, "2026-01-01T00:00:00Z", new_cycle=False)
+
+    repo.during_write = an_answer_finishing_during_the_last_write
+    await service.close()
+    assert repo.batches == [3, 1]
+    rows = await seeded_store.fetchall("SELECT count(*) FROM channel_shown")
+    assert rows[0][0] == 4

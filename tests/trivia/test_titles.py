@@ -155,3 +155,16 @@ def test_an_index_leaves_no_big_run_of_keys_for_the_collector_to_walk():
         assert not any(gc.is_tracked(run) for run in big)
     finally:
         gc.enable()
+
+
+def test_a_typed_year_picks_among_films_sharing_a_title_and_0000_is_no_year():
+    remakes = TitleIndex([(1, "Hamlet", 1948, []), (2, "Hamlet", 1990, []), (3, "Hamlet", 1996, []),
+                          (4, "Hamlet", None, [])])  # fmt: skip
+    assert remakes.resolve("Hamlet (1990)").film_id == 2
+    assert remakes.resolve("hamlet 1996").film_id == 3
+    # The index keeps an unknown year as 0; a typed 0000 is not a film's year and never matches one.
+    with pytest.raises(FilmNotFound):
+        remakes.resolve("Hamlet (0000)")
+    unknown = TitleIndex([(1, "Mask", None, [])])
+    with pytest.raises(FilmNotFound):
+        unknown.resolve("Mask (0000)")
