@@ -269,7 +269,6 @@ async def end_to_end(database: Path, samples: int, burst: int, lookups: int, hot
         figures.append(Figure("worst loop stall: serving /trivia and /noop", serving_stall, None, "ms", "—", None,
                               "< 50 ms", serving_stall < 50))  # fmt: skip
 
-
         payloads = [standin.slash(guild, "trivia", {"film": rng.choice(labels)}) for _ in range(burst)]
         start = time.perf_counter()
         replies = await asyncio.gather(*(standin.interact(p, within=120) for p in payloads), return_exceptions=True)
@@ -373,11 +372,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--schedules", type=int, default=100_000, help="daily schedules for the tick figures")
     parser.add_argument("--repeat", type=int, default=20, help="daily-tick repetitions")
     parser.add_argument("--due", type=int, default=1_000, help="daily posts due at once in the busy tick")
-    parser.add_argument("--big-due", type=int, default=1_000,
-                        help="daily posts due at once on the bench catalog (the per-post fan-out figure)")
+    parser.add_argument(
+        "--big-due",
+        type=int,
+        default=1_000,
+        help="daily posts due at once on the bench catalog (the per-post fan-out figure)",
+    )
     parser.add_argument("--hot", type=int, default=200, help="films in the hot-film /trivia figure")
-    parser.add_argument("--import-facts", type=int, default=1_000_000,
-                        help="facts the CLI imports while the bot serves /trivia (0: skip that figure)")
+    parser.add_argument(
+        "--import-facts",
+        type=int,
+        default=1_000_000,
+        help="facts the CLI imports while the bot serves /trivia (0: skip that figure)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--reuse", action="store_true", help="keep an existing catalog.json")
     return parser.parse_args(argv)

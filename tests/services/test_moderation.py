@@ -64,11 +64,15 @@ async def test_daily_never_picks_hidden_or_spoiler_facts_unless_the_schedule_all
     for fact_id in ids[:4]:
         await mod.set_spoiler(HOME, fact_id, MOD, True)
     await mod.hide(HOME, ids[4], MOD)
-    await daily.set_schedule(guild_id=HOME, channel_id=CHANNEL, time_text="09:00", timezone="UTC", film="mask", admin_id=1)
+    await daily.set_schedule(
+        guild_id=HOME, channel_id=CHANNEL, time_text="09:00", timezone="UTC", film="mask", admin_id=1
+    )
     assert set(await daily_picks(daily, clock, 4)) == {ids[5]}
 
     # The other server's schedule is untouched by this server's marks.
-    await daily.set_schedule(guild_id=AWAY, channel_id=CHANNEL + 1, time_text="09:00", timezone="UTC", film="mask", admin_id=1)
+    await daily.set_schedule(
+        guild_id=AWAY, channel_id=CHANNEL + 1, time_text="09:00", timezone="UTC", film="mask", admin_id=1
+    )
     away = await daily_picks(daily, clock, 6, CHANNEL + 1)
     assert len(set(away) - {ids[5]}) >= 4
 
@@ -219,7 +223,9 @@ async def test_cli_reports_and_global_fact_changes(world, store: Store, tmp_path
     assert (await mod.repo.fact(ids[1], AWAY)).text != "A corrected fact about the film Mask."
     again = cli(tmp_path, "fact", "revert", entry, env=env)
     assert "The text is unchanged." in again.stderr
-    spoiler_entry = next(line for line in audit.stdout.splitlines() if ": spoiler fact" in line).split("#")[1].split()[0]
+    spoiler_entry = (
+        next(line for line in audit.stdout.splitlines() if ": spoiler fact" in line).split("#")[1].split()[0]
+    )
     not_an_edit = cli(tmp_path, "fact", "revert", spoiler_entry, env=env)
     assert "is not an edit" in not_an_edit.stderr
     assert "cli (" in audit.stdout

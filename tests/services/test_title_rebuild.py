@@ -61,9 +61,7 @@ async def test_a_film_added_while_a_rebuild_is_in_flight_is_not_lost(service: Tr
     assert await labels(service, "hea") == ["Heat (1995)"]
 
 
-async def test_lookups_answer_from_the_current_index_while_a_rebuild_is_under_way(
-    service: TriviaService, store: Store
-):
+async def test_lookups_answer_from_the_current_index_while_a_rebuild_is_under_way(service: TriviaService, store: Store):
     gate = Gate(service)
     await CatalogRepository(store).import_films([FilmRecord("Heat", 1995, facts=[FactRecord("The diner scene.")])])
     service.titles_changed()
@@ -83,7 +81,24 @@ async def test_the_event_loop_keeps_running_while_100000_titles_are_indexed(tmp_
     store = await Store.open(tmp_path / "big.db")
     try:
         rng = random.Random(5)
-        words = ["night", "day", "dark", "light", "love", "war", "city", "dragon", "river", "storm", "king", "queen", "ghost", "shadow", "road", "home"]
+        words = [
+            "night",
+            "day",
+            "dark",
+            "light",
+            "love",
+            "war",
+            "city",
+            "dragon",
+            "river",
+            "storm",
+            "king",
+            "queen",
+            "ghost",
+            "shadow",
+            "road",
+            "home",
+        ]
         films = [FilmRecord(f"{' '.join(rng.sample(words, 3)).title()} {n}", 1900 + n % 120) for n in range(100_000)]
         await CatalogRepository(store).import_films(films)
         service = TriviaService(store, titles_check_seconds=0)
@@ -126,7 +141,9 @@ async def commit_elsewhere(store, title: str, year: int) -> None:
     """Another process's commit (a CLI import chunk): a second connection to the same database."""
     other = await open_store(store.location)
     try:
-        await CatalogRepository(other).import_films([FilmRecord(title, year, facts=[FactRecord(f"A fact of {title}.")])])
+        await CatalogRepository(other).import_films(
+            [FilmRecord(title, year, facts=[FactRecord(f"A fact of {title}.")])]
+        )
     finally:
         await other.close()
 

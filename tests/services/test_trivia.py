@@ -89,9 +89,7 @@ async def test_only_an_imported_fact_is_shown_as_the_archive_s():
 
 
 @pytest.mark.sqlite_only  # another process on the same file; PostgreSQL's push is tested in tests/db
-async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(
-    service: TriviaService, store: Store
-):
+async def test_a_film_whose_facts_are_cached_shows_facts_another_process_imported(service: TriviaService, store: Store):
     assert (await service.show("mask", guild_id=None, channel_id=1)).total == 6  # cached now
     other = await Store.open(store.path)
     try:
@@ -125,9 +123,7 @@ async def test_a_hot_film_is_answered_without_a_trip_to_the_store(tmp_path: Path
 
 
 @pytest.mark.sqlite_only  # SQLite's write lock
-async def test_records_wait_in_memory_while_another_process_holds_the_write_lock(
-    service: TriviaService, store: Store
-):
+async def test_records_wait_in_memory_while_another_process_holds_the_write_lock(service: TriviaService, store: Store):
     await store.conn.execute("PRAGMA busy_timeout = 20")  # fail fast instead of after 5 s
     other = sqlite3.connect(store.path)
     other.execute("BEGIN IMMEDIATE")  # as a CLI import does, for as long as it runs

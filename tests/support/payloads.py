@@ -30,7 +30,6 @@ def snowflake() -> str:
     return str(next(_ids))
 
 
-
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -211,7 +210,13 @@ class PayloadBuilder:
                 resolved.setdefault("attachments", {})[attachment["id"]] = attachment
                 opts.append({"name": key, "type": OptionType.ATTACHMENT, "value": attachment["id"]})
             elif isinstance(value, tuple) and value[0] == "user":
-                user = {"id": value[1], "username": "someone", "discriminator": "0", "global_name": None, "avatar": None}
+                user = {
+                    "id": value[1],
+                    "username": "someone",
+                    "discriminator": "0",
+                    "global_name": None,
+                    "avatar": None,
+                }
                 resolved.setdefault("users", {})[value[1]] = user
                 opts.append({"name": key, "type": OptionType.USER, "value": value[1]})
             elif isinstance(value, tuple) and value[0] == "role":
@@ -261,7 +266,10 @@ class PayloadBuilder:
         present = [c.get("custom_id") for row in message.get("components") or [] for c in row.get("components", [])]
         if custom_id not in present:
             button = {"type": Component.BUTTON, "style": 2, "label": "Button", "custom_id": custom_id}
-            message["components"] = [*(message.get("components") or []), {"type": Component.ACTION_ROW, "components": [button]}]
+            message["components"] = [
+                *(message.get("components") or []),
+                {"type": Component.ACTION_ROW, "components": [button]},
+            ]
         data = {"custom_id": custom_id, "component_type": Component.BUTTON}
         payload = self._interaction(InteractionType.MESSAGE_COMPONENT, data, guild, channel_id, member)
         payload["message"] = message
@@ -290,7 +298,14 @@ class PayloadBuilder:
             for field_ in row.get("components", [row.get("component")]):
                 label = field_.get("label", "")
                 value = values.get(label, field_.get("value") or "")
-                rows.append({"type": Component.ACTION_ROW, "components": [{"type": Component.TEXT_INPUT, "custom_id": field_["custom_id"], "value": value}]})
+                rows.append(
+                    {
+                        "type": Component.ACTION_ROW,
+                        "components": [
+                            {"type": Component.TEXT_INPUT, "custom_id": field_["custom_id"], "value": value}
+                        ],
+                    }
+                )
         data = {"custom_id": modal.data["custom_id"], "components": rows}
         payload = self._interaction(InteractionType.MODAL_SUBMIT, data, guild, None, member)
         if message is not None:

@@ -12,7 +12,9 @@ def test_fact_rows_number_facts_by_id_and_make_each_only_when_asked():
     facts = FactRows(7, rows)
     assert facts.ids == (10, 20, 30)  # /trivia's numbering: fact 1 is the oldest
     assert len(facts) == 3
-    assert facts[0] == Fact(10, 7, "First.", "Behind The Scenes", "Dominic", "https://example.org", "import", None, True)
+    assert facts[0] == Fact(
+        10, 7, "First.", "Behind The Scenes", "Dominic", "https://example.org", "import", None, True
+    )
     assert facts[-1].text == "Third."
     assert [fact.spoiler for fact in facts] == [True, True, False]  # 0/1 from SQLite, bools from PostgreSQL
     assert [fact.id for fact in facts[1:]] == [20, 30]

@@ -126,7 +126,6 @@ def test_autocomplete_returns_at_most_25():
     assert len(many.suggest("")) == 25
 
 
-
 @settings(max_examples=3000, deadline=None)
 @given(typed=st.text("abc de", min_size=1, max_size=30), cut=st.integers(0, 30), extra=st.text("abc de", max_size=60))
 def test_no_close_spelling_is_left_out_by_its_length(typed: str, cut: int, extra: str):
