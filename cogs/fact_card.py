@@ -23,7 +23,6 @@ from cogs.kit import (
     ReportingItem,
     clip,
     safe,
-    static_view,
 )
 
 EMBED_COLOUR = discord.Colour.from_rgb(201, 151, 0)
@@ -95,16 +94,9 @@ class AnotherFactButton(
         await shown.remember()  # after answering: the member never waits for the write
 
 
-def fact_view(film_id: int, *, reply: bool = False, fact_id: int | None = None) -> discord.ui.View:
-    """Another fact, and (given the fact shown) Report beside it."""
-    if fact_id is None:
-        return static_view(AnotherFactButton(film_id, reply=reply))
-    return static_view(AnotherFactButton(film_id, reply=reply), ReportButton(fact_id))
-
-
 def card_view(card: FactCard, *, reply: bool = False) -> discord.ui.View:
-    """A card's two buttons, Another fact and Report. The same as `fact_view` sends, made from the
-    buttons' serialised form (`_CARD_BUTTONS`) with only the custom_ids filled in: building the
+    """A card's two buttons, Another fact and Report: what `static_view` of the two DynamicItems sends, made
+    from the buttons' serialised form (`_CARD_BUTTONS`) with only the custom_ids filled in: building the
     DynamicItems and their Buttons for every card cost more than reading a film's facts (bench/)."""
     another, report = _CARD_BUTTONS
     return _SentComponents([{"type": 1, "components": [

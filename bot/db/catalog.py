@@ -268,7 +268,7 @@ class CatalogRepository:
         if film_row is None:
             return None
         film = Film(film_row[1], film_row[2], film_row[7], film_row[3], film_row[4])
-        read = _channel_facts(film.id, [r[1:] for r in rows if r[0] == 1])
+        read = _channel_facts(film.id, [r for r in rows if r[0] == 1], skip=1)
         return FilmFacts(film, read.facts, read.seen, read.last_shown)
 
     async def channel_facts(
@@ -466,11 +466,12 @@ _FILM_FACTS_SQL = (
 )
 
 
-def _channel_facts(film_id: int, rows: Sequence[Sequence[Any]]) -> ChannelFacts:
-    """Rows of _CHANNEL_FACTS: the fact's eight columns, then the channel's record id."""
-    shown = sorted((r[8], r[0]) for r in rows if r[8] is not None)
+def _channel_facts(film_id: int, rows: Sequence[Sequence[Any]], *, skip: int = 0) -> ChannelFacts:
+    """Rows of _CHANNEL_FACTS (after `skip` leading columns): the fact's eight columns, then the
+    channel's record id. Each row is sliced once, into the fact's row."""
+    shown = sorted((r[skip + 8], r[skip]) for r in rows if r[skip + 8] is not None)
     return ChannelFacts(
-        FactRows(film_id, [r[:8] for r in rows]),  # type: ignore[misc]
+        FactRows(film_id, [r[skip : skip + 8] for r in rows]),  # type: ignore[misc]
         {fact_id for _, fact_id in shown},
         shown[-1][1] if shown else None,
     )
