@@ -325,7 +325,7 @@ class TriviaService:
                 found = await self.catalog.film_facts(film_id, guild_id, channel_id=channel_id, on_loop=on_loop)
                 if found is None:
                     raise FilmNotFound(f"#{film_id}", [])
-                film, read = _named(found), ChannelFacts(found.facts, found.seen, found.last_shown)
+                film, read = _split(found)
             facts_entry = self._cache_facts(film_id, guild_id, film, read.facts, generation)
             if number is None:
                 record = self.recent.load(channel_id, film_id, read.seen, read.last_shown)
@@ -417,8 +417,7 @@ class TriviaService:
             return None
         if self._monotonic() - warmed[1] > WARMED_SECONDS:
             return None
-        found = warmed[2]
-        return _named(found), ChannelFacts(found.facts, found.seen, found.last_shown)
+        return _split(warmed[2])
 
     def _cached_facts(self, film_id: int, guild_id: int | None) -> _FactsEntry | None:
         entry = self._facts.get((film_id, guild_id))
@@ -465,6 +464,11 @@ async def _nothing() -> None:
 
 def _named(found: FilmFacts) -> TitleEntry:
     return TitleEntry(found.film.id, found.film.title, found.film.year)
+
+
+def _split(found: FilmFacts) -> tuple[TitleEntry, ChannelFacts]:
+    """A whole read as a read by title holds it: the film as the index names it, then the rest."""
+    return _named(found), ChannelFacts(found.facts, found.seen, found.last_shown)
 
 
 def _card(film: TitleEntry, fact: Fact, fact_ids: Sequence[int]) -> FactCard:
